@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs every benchmark; each prints its ratio against a baseline measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== item resolution"; python3 bench/bench_resolution.py "$@"

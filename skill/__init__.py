@@ -1,0 +1,1 @@
+"""VoiceCart: a voice-commerce assistant backend."""

@@ -1,0 +1,123 @@
+"""Shopper accounts: who is buying, their voice PIN and their spending rules."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from skill.db import Base, UTCDateTime, utcnow
+from skill.errors import InvalidInput, NotFound
+
+# scrypt cost: about 50 ms a check, so guessing 10,000 PINs offline is slow and online
+# guessing is stopped by the lockout long before.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_PIN = re.compile(r"^\d{4}$")
+
+
+class Account(Base):
+    """A shopper or household, keyed by the Alexa user id or a local user's name."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(512), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    """Salted scrypt hash of the four-digit voice PIN; the PIN itself is never stored."""
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    voice_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    per_order_limit_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    per_day_limit_minor: Mapped[int | None] = mapped_column(Integer, default=None)
+    approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether every voice purchase waits for the account owner's approval."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def has_pin(self) -> bool:
+        """Whether a voice PIN is set."""
+        return self.pin_hash is not None
+
+
+def hash_pin(pin: str) -> str:
+    """A salted scrypt hash of ``pin`` in the form ``scrypt$n$r$p$salt$hash``."""
+    if not _PIN.match(pin):
+        raise InvalidInput("the PIN must be exactly four digits")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return "$".join(["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P),
+                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def pin_matches(pin_hash: str, pin: str) -> bool:
+    """Whether ``pin`` is the PIN behind ``pin_hash`` (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = pin_hash.split("$")
+        if scheme != "scrypt":
+            return False
+        candidate = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt),
+                                   n=int(n), r=int(r), p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def find_account(session: Session, user_id: str) -> Account | None:
+    """The account of ``user_id``, or None."""
+    return session.scalar(select(Account).where(Account.user_id == user_id))
+
+
+def get_account(session: Session, user_id: str) -> Account:
+    """The account of ``user_id``, or NotFound."""
+    account = find_account(session, user_id)
+    if account is None:
+        raise NotFound(f"no account for user {user_id!r}")
+    return account
+
+
+def get_or_create_account(session: Session, user_id: str) -> Account:
+    """The account of ``user_id``, created with default settings on first use."""
+    if not user_id or not user_id.strip():
+        raise InvalidInput("user id is empty")
+    account = find_account(session, user_id)
+    if account is None:
+        account = Account(user_id=user_id, pin_failures=0, approval_required=False)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def set_pin(session: Session, user_id: str, pin: str | None) -> Account:
+    """Set (or with None, remove) the account's voice PIN; resets failures and any lockout."""
+    account = get_or_create_account(session, user_id)
+    account.pin_hash = hash_pin(pin) if pin is not None else None
+    account.pin_failures = 0
+    account.voice_locked_until = None
+    return account
+
+
+def set_limits(
+    session: Session,
+    user_id: str,
+    *,
+    per_order_minor: int | None | type[...] = ...,
+    per_day_minor: int | None | type[...] = ...,
+    approval_required: bool | None = None,
+) -> Account:
+    """Change spending rules; ``...`` leaves a limit as it is, None removes it."""
+    account = get_or_create_account(session, user_id)
+    for value in (per_order_minor, per_day_minor):
+        if isinstance(value, int) and value <= 0:
+            raise InvalidInput("a spending limit must be more than zero")
+    if per_order_minor is not ...:
+        account.per_order_limit_minor = per_order_minor  # type: ignore[assignment]
+    if per_day_minor is not ...:
+        account.per_day_limit_minor = per_day_minor  # type: ignore[assignment]
+    if approval_required is not None:
+        account.approval_required = approval_required
+    return account

@@ -1,0 +1,270 @@
+"""The merchant's catalog: reorderable items and the services that manage them."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from skill import money
+from skill.db import Base, UTCDateTime, utcnow
+from skill.errors import InvalidInput, NotFound
+
+
+class Restriction(str, enum.Enum):
+    """What a voice purchase of an item needs beyond the confirmation every order gets."""
+
+    NONE = "none"
+    PIN = "pin"
+    APPROVAL = "approval"
+    BLOCKED = "blocked"
+
+
+class CatalogItem(Base):
+    """One item a merchant sells and shoppers may order by voice."""
+
+    __tablename__ = "catalog_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    reorderable: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_quantity: Mapped[int] = mapped_column(Integer)
+    restriction: Mapped[str] = mapped_column(String(16), default=Restriction.NONE.value)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def spoken_names(self) -> list[str]:
+        """The display name followed by every synonym: what a shopper may say."""
+        return [self.name, *self.synonyms]
+
+
+@dataclass
+class ItemSpec:
+    """A validated item definition, as a merchant supplies it in a file or a form."""
+
+    sku: str
+    name: str
+    synonyms: list[str]
+    price_minor: int
+    currency: str
+    category: str
+    reorderable: bool
+    max_quantity: int
+    restriction: Restriction
+
+    def as_record(self) -> dict:
+        """The spec as the plain values of the import/export format."""
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "synonyms": "|".join(self.synonyms),
+            "price": money.format_amount(self.price_minor, self.currency),
+            "currency": self.currency,
+            "category": self.category,
+            "reorderable": "true" if self.reorderable else "false",
+            "max_quantity": str(self.max_quantity),
+            "restriction": self.restriction.value,
+        }
+
+
+FIELDS = (
+    "sku", "name", "synonyms", "price", "currency",
+    "category", "reorderable", "max_quantity", "restriction",
+)
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n"}
+
+
+def parse_item(record: dict) -> ItemSpec:
+    """Validate one import-format record (strings, or JSON values) into an ItemSpec.
+
+    Raises InvalidInput naming the first bad field.
+    """
+    missing = [f for f in FIELDS if f not in record]
+    if missing:
+        raise InvalidInput(f"missing field(s): {', '.join(missing)}")
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+
+    sku = _text(record["sku"], "sku")
+    if not _SKU.match(sku):
+        raise InvalidInput(f"sku {sku!r} must be letters, digits, '.', '_' or '-' (64 at most)")
+    name = _text(record["name"], "name")
+    if len(name) > 200:
+        raise InvalidInput("name is longer than 200 characters")
+    synonyms = _synonyms(record["synonyms"])
+    currency = _text(record["currency"], "currency").upper()
+    if not money.valid_currency(currency):
+        raise InvalidInput(f"currency {currency!r} is not a three-letter ISO code")
+    try:
+        price_minor = money.parse_amount(str(record["price"]), currency)
+    except ValueError as exc:
+        raise InvalidInput(f"price: {exc}") from None
+    if price_minor <= 0:
+        raise InvalidInput("price must be more than zero")
+    category = _text(record["category"], "category").lower()
+    reorderable = _flag(record["reorderable"], "reorderable")
+    max_quantity = _positive_int(record["max_quantity"], "max_quantity")
+    try:
+        restriction = Restriction(str(record["restriction"]).strip().lower())
+    except ValueError:
+        allowed = ", ".join(r.value for r in Restriction)
+        raise InvalidInput(
+            f"restriction {record['restriction']!r} is not one of {allowed}") from None
+    return ItemSpec(sku, name, synonyms, price_minor, currency, category,
+                    reorderable, max_quantity, restriction)
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is empty")
+    return value.strip()
+
+
+def _synonyms(value: object) -> list[str]:
+    if isinstance(value, list):
+        parts = value
+    elif isinstance(value, str):
+        parts = value.split("|")
+    else:
+        raise InvalidInput("synonyms must be text separated by '|' or a list")
+    cleaned: list[str] = []
+    for part in parts:
+        if not isinstance(part, str):
+            raise InvalidInput("synonyms must be text")
+        part = " ".join(part.split())
+        if part and part.lower() not in (s.lower() for s in cleaned):
+            cleaned.append(part)
+    return cleaned
+
+
+def _flag(value: object, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidInput(f"{field} must be true or false, not {value!r}")
+
+
+def _positive_int(value: object, field: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a whole number")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{field} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise InvalidInput(f"{field} must be at least 1")
+    return number
+
+
+def spec_of(item: CatalogItem) -> ItemSpec:
+    """The ItemSpec of a stored item (for export and for editing)."""
+    return ItemSpec(item.sku, item.name, list(item.synonyms), item.price_minor, item.currency,
+                    item.category, item.reorderable, item.max_quantity,
+                    Restriction(item.restriction))
+
+
+def _apply(item: CatalogItem, spec: ItemSpec) -> None:
+    item.sku = spec.sku
+    item.name = spec.name
+    item.synonyms = list(spec.synonyms)
+    item.price_minor = spec.price_minor
+    item.currency = spec.currency
+    item.category = spec.category
+    item.reorderable = spec.reorderable
+    item.max_quantity = spec.max_quantity
+    item.restriction = spec.restriction.value
+    item.updated_at = utcnow()
+
+
+def get_item(session: Session, sku: str) -> CatalogItem:
+    """The item with ``sku``, or NotFound."""
+    item = session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+    if item is None:
+        raise NotFound(f"no catalog item with sku {sku!r}")
+    return item
+
+
+def find_item(session: Session, sku: str) -> CatalogItem | None:
+    """The item with ``sku``, or None."""
+    return session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+
+
+def list_items(session: Session, *, reorderable_only: bool = False) -> list[CatalogItem]:
+    """Every item, ordered by category then name."""
+    query = select(CatalogItem).order_by(CatalogItem.category, CatalogItem.name)
+    if reorderable_only:
+        query = query.where(CatalogItem.reorderable.is_(True),
+                            CatalogItem.restriction != Restriction.BLOCKED.value)
+    return list(session.scalars(query))
+
+
+def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
+    """Add a new item; InvalidInput if the sku is taken."""
+    if find_item(session, spec.sku) is not None:
+        raise InvalidInput(f"sku {spec.sku!r} already exists (use update)")
+    item = CatalogItem()
+    _apply(item, spec)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
+    """Change some fields of an item; ``changes`` uses the import format's keys."""
+    item = get_item(session, sku)
+    record = spec_of(item).as_record()
+    record.update({k: v for k, v in changes.items() if v is not None})
+    spec = parse_item(record)
+    if spec.sku != sku and find_item(session, spec.sku) is not None:
+        raise InvalidInput(f"sku {spec.sku!r} already exists")
+    _apply(item, spec)
+    session.flush()
+    return item
+
+
+def remove_item(session: Session, sku: str) -> None:
+    """Remove an item from the catalog; past orders keep their own copy of its name and price."""
+    item = get_item(session, sku)
+    session.delete(item)
+    session.flush()
+
+
+def upsert_items(session: Session, specs: list[ItemSpec]) -> tuple[int, int]:
+    """Add new skus and update existing ones; returns ``(added, updated)``."""
+    existing = {i.sku: i for i in session.scalars(
+        select(CatalogItem).where(CatalogItem.sku.in_([s.sku for s in specs])))}
+    added = updated = 0
+    for spec in specs:
+        item = existing.get(spec.sku)
+        if item is None:
+            item = CatalogItem()
+            session.add(item)
+            added += 1
+        else:
+            updated += 1
+        _apply(item, spec)
+    session.flush()
+    return added, updated
+
+
+def catalog_fingerprint(session: Session) -> tuple:
+    """A cheap value that changes whenever the catalog does (for caches such as resolution)."""
+    row = session.execute(select(func.count(CatalogItem.id), func.max(CatalogItem.id),
+                                 func.max(CatalogItem.updated_at))).one()
+    return tuple(row)

@@ -1,0 +1,347 @@
+"""The ``voicecart`` command line: merchants' catalog and orders, owners' account settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from skill import money
+from skill.accounts import Account, get_or_create_account, set_limits, set_pin
+from skill.catalog import FIELDS, ItemSpec, add_item, list_items, parse_item, remove_item, spec_of
+from skill.catalog import update_item as update_catalog_item
+from skill.catalog_io import export_catalog, import_catalog
+from skill.errors import ImportFailed, VoiceCartError
+from skill.orders import OrderStatus, advance_order, get_order, list_orders, order_summary
+from skill.runtime import Runtime
+
+
+class _Group(click.Group):
+    """Turns every expected failure into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ImportFailed as exc:
+            click.echo(f"error: import rejected, nothing changed "
+                       f"({len(exc.problems)} problem(s)):", err=True)
+            for line, reason in exc.problems:
+                click.echo(f"  line {line}: {reason}", err=True)
+            ctx.exit(1)
+        except VoiceCartError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            click.echo(f"error: database: {reason}", err=True)
+            ctx.exit(1)
+
+
+def _runtime(ctx: click.Context) -> Runtime:
+    obj = ctx.find_root().obj
+    if "runtime" not in obj:
+        obj["runtime"] = Runtime.open(obj["db_url"])
+    return obj["runtime"]
+
+
+@click.group(cls=_Group)
+@click.option("--db", "db_url", envvar="VOICECART_DB_URL", metavar="URL",
+              help="Database URL (default: SQLite in the user data directory).")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """VoiceCart: voice-commerce assistant backend."""
+    ctx.obj = {"db_url": db_url}
+
+
+@cli.command()
+@click.option("--demo/--no-demo", default=True, help="Load the demo catalog and account.")
+@click.pass_context
+def init(ctx: click.Context, demo: bool) -> None:
+    """Create the database tables (and the demo data on an empty catalog)."""
+    runtime = _runtime(ctx)
+    seeded = runtime.seed_demo() if demo else False
+    click.echo(f"database ready at {runtime.engine.url.render_as_string(hide_password=True)}"
+               + ("; demo catalog and account 'demo' loaded" if seeded else ""))
+
+
+# --- catalog -------------------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def catalog() -> None:
+    """The reorderable items a merchant sells."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def catalog_import(ctx: click.Context, file: Path) -> None:
+    """Add or update items from a CSV or JSON FILE, all or nothing."""
+    with _runtime(ctx).transaction() as session:
+        added, updated = import_catalog(session, file)
+    click.echo(f"imported {file}: {added} added, {updated} updated")
+
+
+@catalog.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def catalog_list(ctx: click.Context, as_json: bool) -> None:
+    """Every item."""
+    with _runtime(ctx).transaction() as session:
+        records = [spec_of(item).as_record() for item in list_items(session)]
+    if as_json:
+        for record in records:
+            record["synonyms"] = record["synonyms"].split("|") if record["synonyms"] else []
+            record["reorderable"] = record["reorderable"] == "true"
+            record["max_quantity"] = int(record["max_quantity"])
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if not records:
+        click.echo("the catalog is empty: add items with 'voicecart catalog import FILE'")
+        return
+    for r in records:
+        flags = [] if r["reorderable"] == "true" else ["not reorderable"]
+        if r["restriction"] != "none":
+            flags.append(f"restriction {r['restriction']}")
+        click.echo(f"{r['sku']:<14} {r['name']:<28} {r['price']:>9} {r['currency']}  "
+                   f"{r['category']:<14} max {r['max_quantity']}"
+                   + (f"  ({', '.join(flags)})" if flags else ""))
+
+
+@catalog.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (default: stdout).")
+@click.pass_context
+def catalog_export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """The whole catalog in the import format."""
+    with _runtime(ctx).transaction() as session:
+        text = export_catalog(session, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _item_options(required: bool):  # noqa: ANN202 (a decorator)
+    """The item fields as options; for ``add`` the essential ones are required."""
+    def decorate(func):  # noqa: ANN001, ANN202
+        options = [
+            click.option("--name", required=required),
+            click.option("--synonyms", help="Separated by '|'."),
+            click.option("--price", required=required, help="Decimal, e.g. 24.99."),
+            click.option("--currency", default="USD" if required else None),
+            click.option("--category", required=required),
+            click.option("--reorderable/--not-reorderable", default=None),
+            click.option("--max-quantity", type=int, default=None),
+            click.option("--restriction", type=click.Choice(["none", "pin", "approval",
+                                                              "blocked"])),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+def _changes(**fields: object) -> dict:
+    changes = {k: v for k, v in fields.items() if v is not None}
+    for key in ("reorderable", "max_quantity"):
+        if key in changes:
+            changes[key] = str(changes[key]).lower()
+    return changes
+
+
+@catalog.command("add")
+@click.argument("sku")
+@_item_options(required=True)
+@click.pass_context
+def catalog_add(ctx: click.Context, sku: str, **fields: object) -> None:
+    """Add a new item SKU."""
+    record = dict.fromkeys(FIELDS, "")
+    record.update({"sku": sku, "reorderable": "true", "max_quantity": "5", "restriction": "none"})
+    record.update(_changes(**fields))
+    spec: ItemSpec = parse_item(record)
+    with _runtime(ctx).transaction() as session:
+        add_item(session, spec)
+    click.echo(f"added {spec.sku} ({spec.name})")
+
+
+@catalog.command("update")
+@click.argument("sku")
+@_item_options(required=False)
+@click.pass_context
+def catalog_update(ctx: click.Context, sku: str, **fields: object) -> None:
+    """Change some fields of item SKU."""
+    changes = _changes(**fields)
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one option")
+    with _runtime(ctx).transaction() as session:
+        item = update_catalog_item(session, sku, changes)
+        name = item.name
+    click.echo(f"updated {sku} ({name})")
+
+
+@catalog.command("remove")
+@click.argument("sku")
+@click.pass_context
+def catalog_remove(ctx: click.Context, sku: str) -> None:
+    """Remove item SKU (past orders keep their lines)."""
+    with _runtime(ctx).transaction() as session:
+        remove_item(session, sku)
+    click.echo(f"removed {sku}")
+
+
+@catalog.command("resolve")
+@click.argument("text")
+@click.pass_context
+def catalog_resolve(ctx: click.Context, text: str) -> None:
+    """Show which items spoken TEXT would resolve to."""
+    runtime = _runtime(ctx)
+    with runtime.transaction() as session:
+        result = runtime.resolver.resolve(session, text)
+    click.echo(f"{result.status}: " + (", ".join(f"{c.name} [{c.sku}] {c.score:.0f}"
+                                                  for c in result.candidates) or "no candidates"))
+
+
+# --- orders --------------------------------------------------------------------------------
+
+_STATUSES = [s.value for s in OrderStatus]
+
+
+@cli.group(cls=_Group)
+def orders() -> None:
+    """Orders placed by shoppers."""
+
+
+@orders.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--status", type=click.Choice(_STATUSES), help="Only orders in this status.")
+@click.option("--account", "user_id", help="Only this account's orders.")
+@click.pass_context
+def orders_list(ctx: click.Context, as_json: bool, status: str | None,
+                user_id: str | None) -> None:
+    """Orders, newest first."""
+    with _runtime(ctx).transaction() as session:
+        account = get_or_create_account(session, user_id) if user_id else None
+        found = [order_summary(o) for o in list_orders(
+            session, account=account, status=OrderStatus(status) if status else None)]
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no orders")
+    for o in found:
+        items = ", ".join(f"{ln['quantity']} x {ln['name']}" for ln in o["lines"])
+        click.echo(f"#{o['id']:<5} {o['created_at'][:16]}  {o['account']:<16} {o['status']:<18}"
+                   f" {o['total']:>9} {o['currency']}  {items}")
+
+
+@orders.command("show")
+@click.argument("order_id", type=int)
+@click.pass_context
+def orders_show(ctx: click.Context, order_id: int) -> None:
+    """One order with its status history, as JSON."""
+    with _runtime(ctx).transaction() as session:
+        summary = order_summary(get_order(session, order_id))
+    click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+@orders.command("advance")
+@click.argument("order_id", type=int)
+@click.argument("status", type=click.Choice(_STATUSES))
+@click.option("--note", default="", help="Kept in the status history.")
+@click.option("--expected-delivery", type=click.DateTime(["%Y-%m-%d"]),
+              help="New expected delivery date (YYYY-MM-DD).")
+@click.pass_context
+def orders_advance(ctx: click.Context, order_id: int, status: str, note: str,
+                   expected_delivery: object) -> None:
+    """Move order ORDER_ID to STATUS."""
+    when: date | None = expected_delivery.date() if expected_delivery else None  # type: ignore[attr-defined]
+    with _runtime(ctx).transaction() as session:
+        order = advance_order(session, order_id, OrderStatus(status), note=note,
+                              expected_delivery=when)
+        click.echo(f"order {order.id} is now {order.status}")
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def account() -> None:
+    """Shopper accounts: voice PIN and spending rules (created on first use)."""
+
+
+def _read_pin() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("New four-digit voice PIN", hide_input=True,
+                            confirmation_prompt=True).strip()
+    return sys.stdin.readline().strip()
+
+
+@account.command("set-pin")
+@click.argument("user_id")
+@click.option("--clear", is_flag=True, help="Remove the PIN instead.")
+@click.pass_context
+def account_set_pin(ctx: click.Context, user_id: str, clear: bool) -> None:
+    """Set USER_ID's voice PIN, read from a prompt or standard input (never an argument)."""
+    pin = None if clear else _read_pin()
+    with _runtime(ctx).transaction() as session:
+        set_pin(session, user_id, pin)
+    click.echo(f"voice PIN {'removed' if clear else 'set'} for {user_id}")
+
+
+def _amount(value: str | None, currency: str) -> int | None | type[...]:
+    if value is None:
+        return ...
+    if value.strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        return money.parse_amount(value, currency)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@account.command("set-limits")
+@click.argument("user_id")
+@click.option("--per-order", metavar="AMOUNT", help="Most one order may cost, or 'none'.")
+@click.option("--per-day", metavar="AMOUNT", help="Most a day's orders may cost, or 'none'.")
+@click.option("--approval/--no-approval", default=None,
+              help="Whether every voice purchase waits for the owner's approval.")
+@click.pass_context
+def account_set_limits(ctx: click.Context, user_id: str, per_order: str | None,
+                       per_day: str | None, approval: bool | None) -> None:
+    """Set USER_ID's spending limits and approval rule."""
+    runtime = _runtime(ctx)
+    currency = runtime.store.currency
+    with runtime.transaction() as session:
+        acct = set_limits(session, user_id, per_order_minor=_amount(per_order, currency),
+                          per_day_minor=_amount(per_day, currency), approval_required=approval)
+        click.echo(_describe_account(acct, currency))
+
+
+@account.command("show")
+@click.argument("user_id")
+@click.pass_context
+def account_show(ctx: click.Context, user_id: str) -> None:
+    """USER_ID's purchase settings."""
+    runtime = _runtime(ctx)
+    with runtime.transaction() as session:
+        click.echo(_describe_account(get_or_create_account(session, user_id),
+                                     runtime.store.currency))
+
+
+def _describe_account(acct: Account, currency: str) -> str:
+    def limit(minor: int | None) -> str:
+        return "none" if minor is None else money.display(minor, currency)
+
+    return (f"{acct.user_id}: PIN {'on' if acct.has_pin else 'off'}, "
+            f"per order {limit(acct.per_order_limit_minor)}, "
+            f"per day {limit(acct.per_day_limit_minor)}, "
+            f"approval {'required' if acct.approval_required else 'not required'}")
+
+
+def main() -> None:
+    """Entry point of the ``voicecart`` command."""
+    cli(prog_name="voicecart")

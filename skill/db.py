@@ -1,0 +1,111 @@
+"""The database: declarative base, engines and units of work.
+
+Every commerce operation runs inside ``transaction(...)``: one Session, one transaction,
+committed only if the whole operation succeeds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+DB_URL_ENV = "VOICECART_DB_URL"
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC: the only clock the services use."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite drops the zone; PostgreSQL keeps it. This makes both behave the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every VoiceCart table."""
+
+
+def default_db_url() -> str:
+    """The embedded default: a SQLite file in the user's data directory."""
+    data_dir = Path(platformdirs.user_data_dir("voicecart", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'voicecart.db'}"
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """The URL given, else ``VOICECART_DB_URL``, else the embedded SQLite default."""
+    return url or os.environ.get(DB_URL_ENV) or default_db_url()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (see ``resolve_db_url``), with SQLite's foreign keys enforced."""
+    url = resolve_db_url(url)
+    if url.startswith("sqlite"):
+        # A busy timeout lets two processes (CLI and server) share the file.
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
+            # pysqlite defers BEGIN until the first write, so a SAVEPOINT could become the
+            # outer transaction and its RELEASE commit half an order. Take over BEGIN
+            # (SQLAlchemy's documented recipe) so transactions mean what they say.
+            dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and "mode=memory" not in url:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: object) -> None:
+            # IMMEDIATE: writers queue on the busy timeout instead of failing later when a
+            # read lock cannot be upgraded.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table that does not exist yet."""
+    from skill import models  # noqa: F401  (registers every table on Base.metadata)
+
+    Base.metadata.create_all(engine)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls everything back on any error."""
+    with sessions() as session, session.begin():
+        yield session

@@ -1,0 +1,48 @@
+"""Errors the commerce services raise.
+
+Every error carries a message fit to show a merchant on one line; the skill turns the
+shopper-facing ones into speech through its prompts, keyed by ``code``.
+"""
+
+from __future__ import annotations
+
+
+class VoiceCartError(Exception):
+    """Base class: a request that cannot be carried out as asked. Nothing was written."""
+
+    code = "error"
+
+
+class NotFound(VoiceCartError):
+    """An item, account or order that does not exist."""
+
+    code = "not_found"
+
+
+class InvalidInput(VoiceCartError):
+    """A value that is malformed or out of range."""
+
+    code = "invalid_input"
+
+
+class NotAllowed(VoiceCartError):
+    """A valid request that the rules forbid (quantity over the limit, a blocked item...)."""
+
+    code = "not_allowed"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class ImportFailed(VoiceCartError):
+    """A catalog import with bad rows; ``problems`` lists ``(line, reason)`` pairs."""
+
+    code = "import_failed"
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        lines = "; ".join(f"line {line}: {reason}" for line, reason in problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        super().__init__(f"import rejected, nothing changed: {lines}{more}")

@@ -1,0 +1,10 @@
+"""Every table, imported in one place so that ``Base.metadata`` is complete."""
+
+from skill.accounts import Account
+from skill.audit import PurchaseAttempt
+from skill.cart import Cart, CartLine
+from skill.catalog import CatalogItem
+from skill.orders import Order, OrderEvent, OrderLine
+
+__all__ = ["Account", "Cart", "CartLine", "CatalogItem", "Order", "OrderEvent", "OrderLine",
+           "PurchaseAttempt"]

@@ -1,0 +1,378 @@
+"""Orders: quoting, placing (idempotently), tracking, cancelling and advancing."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+
+from skill import money
+from skill.accounts import Account
+from skill.cart import cart_items, check_orderable, clear_cart
+from skill.catalog import CatalogItem
+from skill.db import Base, UTCDateTime, utcnow
+from skill.errors import InvalidInput, NotAllowed, NotFound
+from skill.store import StoreSettings
+
+
+class OrderStatus(str, enum.Enum):
+    """Where an order is in its life."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    PLACED = "placed"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+# The moves a merchant (or the owner, for approvals) may make.
+TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.AWAITING_APPROVAL: {OrderStatus.PLACED, OrderStatus.REJECTED,
+                                    OrderStatus.CANCELLED},
+    OrderStatus.PLACED: {OrderStatus.SHIPPED, OrderStatus.CANCELLED},
+    OrderStatus.SHIPPED: {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED},
+    OrderStatus.OUT_FOR_DELIVERY: {OrderStatus.DELIVERED},
+}
+# Orders that still count as bought (for spending limits and "you ordered this recently").
+ACTIVE_STATUSES = (OrderStatus.AWAITING_APPROVAL.value, OrderStatus.PLACED.value,
+                   OrderStatus.SHIPPED.value, OrderStatus.OUT_FOR_DELIVERY.value,
+                   OrderStatus.DELIVERED.value)
+
+
+class Order(Base):
+    """A purchase, with its price frozen at the time it was placed."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("account_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    """The caller's key (Alexa's request id); the same key never makes a second order."""
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    subtotal_minor: Mapped[int] = mapped_column(Integer)
+    tax_minor: Mapped[int] = mapped_column(Integer)
+    delivery_minor: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_delivery: Mapped[date] = mapped_column(Date)
+    account: Mapped[Account] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id")
+
+    @property
+    def quantity(self) -> int:
+        """Units across all lines."""
+        return sum(line.quantity for line in self.lines)
+
+
+class OrderLine(Base):
+    """One item of an order, with the name and price it had when ordered."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_items.id", ondelete="SET NULL"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def total_minor(self) -> int:
+        """Price times quantity."""
+        return self.unit_price_minor * self.quantity
+
+
+class OrderEvent(Base):
+    """One entry of an order's status history."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_delivery: Mapped[date | None] = mapped_column(Date, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """One line of a quote."""
+
+    item_id: int
+    sku: str
+    name: str
+    category: str
+    restriction: str
+    unit_price_minor: int
+    quantity: int
+
+    @property
+    def total_minor(self) -> int:
+        """Price times quantity."""
+        return self.unit_price_minor * self.quantity
+
+    def as_audit(self) -> dict:
+        """The line as the audit log keeps it."""
+        return {"sku": self.sku, "name": self.name, "quantity": self.quantity}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order would cost: everything the shopper hears before confirming."""
+
+    lines: tuple[QuoteLine, ...]
+    subtotal_minor: int
+    tax_minor: int
+    delivery_minor: int
+    total_minor: int
+    currency: str
+    expected_delivery: date
+
+
+def quote(store: StoreSettings, items: list[tuple[CatalogItem, int]],
+          now: datetime | None = None) -> Quote:
+    """Price ``(item, quantity)`` pairs with tax and delivery; checks each may be ordered."""
+    if not items:
+        raise NotAllowed("there is nothing to order", code="empty_order")
+    for item, quantity in items:
+        check_orderable(item, quantity)
+        if item.currency != store.currency:
+            raise NotAllowed(f"{item.name} is priced in {item.currency}, the store in "
+                             f"{store.currency}", code="currency_mismatch")
+    lines = tuple(QuoteLine(item.id, item.sku, item.name, item.category, item.restriction,
+                            item.price_minor, quantity) for item, quantity in items)
+    subtotal = sum(line.total_minor for line in lines)
+    tax = store.tax_on(subtotal)
+    delivery = store.delivery_on(subtotal)
+    now = now or utcnow()
+    return Quote(lines, subtotal, tax, delivery, subtotal + tax + delivery, store.currency,
+                 now.date() + timedelta(days=store.delivery_days))
+
+
+def last_ordered_quantity(session: Session, account: Account, item: CatalogItem) -> int | None:
+    """How many of ``item`` the account's most recent order of it had, or None."""
+    return session.scalar(
+        select(OrderLine.quantity).join(Order)
+        .where(Order.account_id == account.id, OrderLine.item_id == item.id,
+               Order.status.in_(ACTIVE_STATUSES))
+        .order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
+
+
+def quote_reorder(session: Session, store: StoreSettings, account: Account, item: CatalogItem,
+                  quantity: int | None = None) -> Quote:
+    """A quote to buy ``item`` again: the last quantity ordered unless one is given."""
+    last = last_ordered_quantity(session, account, item)
+    if last is None:
+        raise NotFound(f"{item.name} is not in the order history", )
+    return quote(store, [(item, quantity or min(last, item.max_quantity))])
+
+
+def quote_cart(session: Session, store: StoreSettings, account: Account) -> Quote:
+    """A quote for everything in the account's cart."""
+    items = cart_items(session, account)
+    if not items:
+        raise NotAllowed("the cart is empty", code="empty_cart")
+    return quote(store, items)
+
+
+def find_by_key(session: Session, account: Account, idempotency_key: str) -> Order | None:
+    """The order an earlier call with the same key created, if any."""
+    return session.scalar(select(Order).where(Order.account_id == account.id,
+                                              Order.idempotency_key == idempotency_key))
+
+
+def place_order(
+    session: Session,
+    account: Account,
+    order_quote: Quote,
+    *,
+    idempotency_key: str,
+    status: OrderStatus = OrderStatus.PLACED,
+    note: str = "",
+) -> tuple[Order, bool]:
+    """Create the order of a quote. Returns ``(order, created)``.
+
+    A key that was used before returns the earlier order and creates nothing. Runs in the
+    caller's transaction; a concurrent insert with the same key is caught by the unique
+    constraint inside a savepoint, so the caller's transaction survives it.
+    """
+    if not idempotency_key:
+        raise InvalidInput("an idempotency key is required to place an order")
+    if status not in (OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL):
+        raise InvalidInput(f"a new order cannot start as {status.value}")
+    existing = find_by_key(session, account, idempotency_key)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    order = Order(
+        account_id=account.id, idempotency_key=idempotency_key, status=status.value,
+        subtotal_minor=order_quote.subtotal_minor, tax_minor=order_quote.tax_minor,
+        delivery_minor=order_quote.delivery_minor, total_minor=order_quote.total_minor,
+        currency=order_quote.currency, created_at=now,
+        expected_delivery=order_quote.expected_delivery,
+        lines=[OrderLine(item_id=ln.item_id, sku=ln.sku, name=ln.name,
+                         unit_price_minor=ln.unit_price_minor, quantity=ln.quantity)
+               for ln in order_quote.lines],
+        events=[OrderEvent(status=status.value, at=now,
+                           expected_delivery=order_quote.expected_delivery, note=note)],
+    )
+    try:
+        with session.begin_nested():
+            session.add(order)
+    except IntegrityError:
+        existing = find_by_key(session, account, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def checkout(session: Session, store: StoreSettings, account: Account, *, idempotency_key: str,
+             status: OrderStatus = OrderStatus.PLACED) -> tuple[Order, bool]:
+    """Order everything in the cart and empty it, in one transaction."""
+    existing = find_by_key(session, account, idempotency_key)
+    if existing is not None:
+        return existing, False
+    order, created = place_order(session, account, quote_cart(session, store, account),
+                                 idempotency_key=idempotency_key, status=status)
+    if created:
+        clear_cart(session, account)
+    return order, created
+
+
+def _orders_query(account: Account | None = None):  # noqa: ANN202 (a Select)
+    query = select(Order).options(selectinload(Order.lines), selectinload(Order.events),
+                                  selectinload(Order.account))
+    if account is not None:
+        query = query.where(Order.account_id == account.id)
+    return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def latest_order(session: Session, account: Account, item: CatalogItem | None = None,
+                 ) -> Order | None:
+    """The account's newest order, or its newest order containing ``item``."""
+    query = _orders_query(account)
+    if item is not None:
+        query = query.where(Order.lines.any(OrderLine.item_id == item.id))
+    return session.scalars(query.limit(1)).first()
+
+
+def list_orders(session: Session, *, account: Account | None = None,
+                status: OrderStatus | None = None, limit: int = 500) -> list[Order]:
+    """Orders, newest first."""
+    query = _orders_query(account)
+    if status is not None:
+        query = query.where(Order.status == status.value)
+    return list(session.scalars(query.limit(limit)))
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    """The order with ``order_id``, or NotFound."""
+    order = session.scalars(_orders_query().where(Order.id == order_id)).first()
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    return order
+
+
+def spent_since(session: Session, account: Account, since: datetime) -> int:
+    """What the account's orders since ``since`` add up to (cancelled and rejected excluded)."""
+    return session.scalar(
+        select(func.coalesce(func.sum(Order.total_minor), 0))
+        .where(Order.account_id == account.id, Order.created_at >= since,
+               Order.status.in_(ACTIVE_STATUSES))) or 0
+
+
+def cancel_deadline(order: Order, store: StoreSettings) -> datetime:
+    """When the order's voice-cancel window closes."""
+    return order.created_at + timedelta(minutes=store.cancel_window_minutes)
+
+
+def cancel_order(session: Session, store: StoreSettings, account: Account, order: Order,
+                 now: datetime | None = None) -> Order:
+    """Cancel the shopper's own order if the window is still open.
+
+    An order awaiting approval can always be withdrawn; a placed one only within the
+    store's cancel window and before it ships.
+    """
+    now = now or utcnow()
+    if order.account_id != account.id:
+        raise NotFound(f"no order {order.id}")
+    status = OrderStatus(order.status)
+    if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
+        raise NotAllowed(f"order {order.id} is already {status.value}", code="already_closed")
+    if status not in (OrderStatus.AWAITING_APPROVAL, OrderStatus.PLACED):
+        raise NotAllowed(f"order {order.id} has already {status.value.replace('_', ' ')}",
+                         code="already_shipped")
+    if status is OrderStatus.PLACED and now > cancel_deadline(order, store):
+        raise NotAllowed(f"the cancel window of order {order.id} has closed",
+                         code="cancel_window_closed")
+    return _set_status(order, OrderStatus.CANCELLED, now, note="cancelled by the shopper")
+
+
+def advance_order(session: Session, order_id: int, status: OrderStatus, *, note: str = "",
+                  expected_delivery: date | None = None) -> Order:
+    """Move an order along (merchant or owner action), refusing moves that make no sense."""
+    order = get_order(session, order_id)
+    current = OrderStatus(order.status)
+    if status not in TRANSITIONS.get(current, set()):
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS.get(current, set()))) or "none"
+        raise NotAllowed(f"order {order_id} is {current.value}: it can move to {allowed}",
+                         code="bad_transition")
+    if expected_delivery is not None:
+        order.expected_delivery = expected_delivery
+    return _set_status(order, status, utcnow(), note=note)
+
+
+def _set_status(order: Order, status: OrderStatus, now: datetime, *, note: str) -> Order:
+    order.status = status.value
+    order.events.append(OrderEvent(status=status.value, at=now,
+                                   expected_delivery=order.expected_delivery, note=note))
+    return order
+
+
+def order_summary(order: Order) -> dict:
+    """The order as plain data (for JSON output): id, account, status, lines, total, history."""
+    return {
+        "id": order.id,
+        "account": order.account.user_id,
+        "status": order.status,
+        "created_at": order.created_at.isoformat(),
+        "expected_delivery": order.expected_delivery.isoformat(),
+        "lines": [{"sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
+                   "unit_price": money.format_amount(ln.unit_price_minor, order.currency)}
+                  for ln in order.lines],
+        "subtotal": money.format_amount(order.subtotal_minor, order.currency),
+        "tax": money.format_amount(order.tax_minor, order.currency),
+        "delivery": money.format_amount(order.delivery_minor, order.currency),
+        "total": money.format_amount(order.total_minor, order.currency),
+        "currency": order.currency,
+        "history": [{"status": e.status, "at": e.at.isoformat(), "note": e.note,
+                     "expected_delivery": e.expected_delivery.isoformat()
+                     if e.expected_delivery else None} for e in order.events],
+    }

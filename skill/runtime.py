@@ -1,0 +1,44 @@
+"""Everything a running VoiceCart needs, opened once: database, store terms, item resolver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from skill.db import create_schema, make_engine, resolve_db_url, session_factory, transaction
+from skill.resolution import CatalogResolver
+from skill.store import StoreSettings, load_store_settings
+
+
+@dataclass
+class Runtime:
+    """The database, the store's terms and the item resolver, shared by CLI, skill and web."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: StoreSettings
+    resolver: CatalogResolver = field(default_factory=CatalogResolver)
+
+    @classmethod
+    def open(cls, db_url: str | None = None, store: StoreSettings | None = None) -> Runtime:
+        """Connect to ``db_url`` (or the configured default) and make sure the schema exists."""
+        engine = make_engine(resolve_db_url(db_url))
+        create_schema(engine)
+        return cls(engine, session_factory(engine), store or load_store_settings())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work (see ``skill.db.transaction``)."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    def seed_demo(self) -> bool:
+        """Load the demo catalog and account if the catalog is empty."""
+        from skill.demo import seed_demo
+
+        with self.transaction() as session:
+            return seed_demo(session, self.store)

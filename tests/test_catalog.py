@@ -1,0 +1,82 @@
+import pytest
+
+from skill.catalog import (
+    Restriction,
+    add_item,
+    get_item,
+    list_items,
+    parse_item,
+    remove_item,
+    update_item,
+)
+from skill.errors import InvalidInput, NotFound
+
+GOOD = {"sku": "TEA-1", "name": "green tea", "synonyms": "tea| Green  Tea |matcha",
+        "price": "4.50", "currency": "usd", "category": "Grocery", "reorderable": "yes",
+        "max_quantity": "5", "restriction": "PIN"}
+
+
+def test_parse_item_normalizes_fields():
+    spec = parse_item(GOOD)
+    assert spec.price_minor == 450
+    assert spec.currency == "USD"
+    assert spec.category == "grocery"
+    assert spec.synonyms == ["tea", "Green Tea", "matcha"]
+    assert spec.reorderable is True
+    assert spec.restriction is Restriction.PIN
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("price", "abc", "price"),
+    ("price", "4.505", "decimals"),
+    ("price", "0", "more than zero"),
+    ("price", "-1", "price"),
+    ("currency", "dollars", "currency"),
+    ("max_quantity", "0", "at least 1"),
+    ("max_quantity", "two", "whole number"),
+    ("reorderable", "maybe", "true or false"),
+    ("restriction", "kids", "restriction"),
+    ("sku", "bad sku!", "sku"),
+    ("name", "  ", "name is empty"),
+])
+def test_parse_item_rejects_bad_fields(field, value, message):
+    with pytest.raises(InvalidInput, match=message):
+        parse_item({**GOOD, field: value})
+
+
+def test_parse_item_rejects_missing_and_unknown_fields():
+    with pytest.raises(InvalidInput, match="missing field"):
+        parse_item({k: v for k, v in GOOD.items() if k != "price"})
+    with pytest.raises(InvalidInput, match="unknown field"):
+        parse_item({**GOOD, "colour": "green"})
+
+
+def test_add_update_remove(empty_runtime):
+    with empty_runtime.transaction() as s:
+        add_item(s, parse_item(GOOD))
+    with empty_runtime.transaction() as s:
+        item = update_item(s, "TEA-1", {"price": "5.00", "restriction": "none"})
+        assert item.price_minor == 500 and item.restriction == "none"
+        assert item.synonyms == ["tea", "Green Tea", "matcha"]
+    with pytest.raises(InvalidInput, match="already exists"), empty_runtime.transaction() as s:
+        add_item(s, parse_item(GOOD))
+    with empty_runtime.transaction() as s:
+        remove_item(s, "TEA-1")
+        assert list_items(s) == []
+    with pytest.raises(NotFound), empty_runtime.transaction() as s:
+        get_item(s, "TEA-1")
+
+
+def test_failed_update_changes_nothing(empty_runtime):
+    with empty_runtime.transaction() as s:
+        add_item(s, parse_item(GOOD))
+    with pytest.raises(InvalidInput), empty_runtime.transaction() as s:
+        update_item(s, "TEA-1", {"price": "free"})
+    with empty_runtime.transaction() as s:
+        assert get_item(s, "TEA-1").price_minor == 450
+
+
+def test_reorderable_listing_hides_blocked_items(runtime):
+    with runtime.transaction() as s:
+        skus = {i.sku for i in list_items(s, reorderable_only=True)}
+    assert "WN-RED" not in skus and "GC-50" not in skus and "CF-PODS-24" in skus

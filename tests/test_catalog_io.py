@@ -1,0 +1,127 @@
+import json
+
+import pytest
+
+from skill.catalog import list_items
+from skill.catalog_io import export_catalog, import_catalog, parse_catalog_file
+from skill.errors import ImportFailed
+
+HEADER = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction\n"
+
+
+def catalog_state(runtime):
+    with runtime.transaction() as s:
+        return export_catalog(s, "csv")
+
+
+def test_csv_import_adds_and_updates(runtime, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER
+                    + "TEA-1,green tea,tea|matcha,4.50,USD,grocery,true,5,none\n"
+                    + "CF-PODS-24,coffee pods,pods,16.00,USD,grocery,true,6,none\n")
+    with runtime.transaction() as s:
+        assert import_catalog(s, path) == (1, 1)
+    with runtime.transaction() as s:
+        prices = {i.sku: i.price_minor for i in list_items(s)}
+    assert prices["TEA-1"] == 450 and prices["CF-PODS-24"] == 1600
+
+
+def test_bad_rows_are_all_reported_and_nothing_changes(runtime, tmp_path):
+    before = catalog_state(runtime)
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER
+                    + "TEA-1,green tea,tea,4.50,USD,grocery,true,5,none\n"
+                    + "TEA-2,black tea,,four,USD,grocery,true,5,none\n"
+                    + "\n"
+                    + "TEA-3,white tea,,4.00,USD,grocery,true,5,forbidden\n"
+                    + "TEA-1,green tea again,,4.50,USD,grocery,true,5,none\n"
+                    + "TEA-4,too few fields\n")
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path)
+    lines = [line for line, _ in failure.value.problems]
+    assert lines == [3, 5, 6, 7]
+    reasons = dict(failure.value.problems)
+    assert "price" in reasons[3]
+    assert "restriction" in reasons[5]
+    assert "line 2" in reasons[6]
+    assert "fields" in reasons[7]
+    assert catalog_state(runtime) == before
+
+
+def test_wrong_header_is_rejected(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("sku,name,price\nA,b,1.00\n")
+    with pytest.raises(ImportFailed, match="header"):
+        parse_catalog_file(path)
+
+
+def test_binary_and_empty_files_are_rejected(tmp_path):
+    binary = tmp_path / "items.csv"
+    binary.write_bytes(HEADER.encode() + b"\xff\xfe\x00junk\n")
+    with pytest.raises(ImportFailed, match="UTF-8"):
+        parse_catalog_file(binary)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ImportFailed, match="empty"):
+        parse_catalog_file(empty)
+    only_header = tmp_path / "header.csv"
+    only_header.write_text(HEADER)
+    with pytest.raises(ImportFailed, match="no items"):
+        parse_catalog_file(only_header)
+
+
+def test_json_import_and_errors(runtime, tmp_path):
+    good = {"sku": "TEA-1", "name": "green tea", "synonyms": ["tea"], "price": 4.5,
+            "currency": "USD", "category": "grocery", "reorderable": True, "max_quantity": 5,
+            "restriction": "none"}
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([good, {**good, "sku": "TEA-2", "max_quantity": 0}, "oops"]))
+    before = catalog_state(runtime)
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path)
+    assert [line for line, _ in failure.value.problems] == [2, 3]
+    assert catalog_state(runtime) == before
+
+    path.write_text("[{")
+    with pytest.raises(ImportFailed, match="invalid JSON"):
+        parse_catalog_file(path)
+
+    path.write_text(json.dumps([good]))
+    with runtime.transaction() as s:
+        assert import_catalog(s, path) == (1, 0)
+
+
+def test_failure_during_write_rolls_back(runtime, tmp_path, monkeypatch):
+    """A database failure half way through the writes leaves the catalog as it was."""
+    import skill.catalog as catalog
+
+    before = catalog_state(runtime)
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER + "".join(
+        f"NEW-{n},item {n},,1.00,USD,misc,true,5,none\n" for n in range(10)))
+    calls = {"n": 0}
+    original = catalog._apply
+
+    def failing_apply(item, spec):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise RuntimeError("connection dropped")
+        original(item, spec)
+
+    monkeypatch.setattr(catalog, "_apply", failing_apply)
+    with pytest.raises(RuntimeError), runtime.transaction() as s:
+        import_catalog(s, path)
+    assert catalog_state(runtime) == before
+
+
+@pytest.mark.parametrize("fmt,suffix", [("csv", ".csv"), ("json", ".json")])
+def test_export_round_trips(runtime, empty_runtime, tmp_path, fmt, suffix):
+    exported = catalog_state(runtime) if fmt == "csv" else None
+    with runtime.transaction() as s:
+        text = export_catalog(s, fmt)
+    path = tmp_path / f"export{suffix}"
+    path.write_text(text)
+    other = type(runtime).open(f"sqlite:///{tmp_path / 'other.db'}", runtime.store)
+    with other.transaction() as s:
+        import_catalog(s, path)
+    assert catalog_state(other) == (exported or catalog_state(runtime))
