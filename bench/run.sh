@@ -2,4 +2,5 @@
 # Runs every benchmark; each prints its ratio against a baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "== item resolution"; python3 bench/bench_resolution.py "$@"
+echo "== item resolution"; python3 bench/bench_resolution.py
+echo; echo "== POST /alexa"; python3 bench/bench_endpoint.py

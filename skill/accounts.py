@@ -9,9 +9,10 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import JSON, Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from skill.catalog import Restriction
 from skill.db import Base, UTCDateTime, utcnow
 from skill.errors import InvalidInput, NotFound
 
@@ -36,6 +37,10 @@ class Account(Base):
     per_day_limit_minor: Mapped[int | None] = mapped_column(Integer, default=None)
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
     """Whether every voice purchase waits for the account owner's approval."""
+    pin_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether every voice purchase needs the PIN (not only items and orders that demand it)."""
+    restricted_categories: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    """Category -> restriction level the owner set (``{"toys": "approval"}``)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -86,7 +91,8 @@ def get_or_create_account(session: Session, user_id: str) -> Account:
         raise InvalidInput("user id is empty")
     account = find_account(session, user_id)
     if account is None:
-        account = Account(user_id=user_id, pin_failures=0, approval_required=False)
+        account = Account(user_id=user_id, pin_failures=0, approval_required=False,
+                          pin_required=False, restricted_categories={})
         session.add(account)
         session.flush()
     return account
@@ -96,6 +102,8 @@ def set_pin(session: Session, user_id: str, pin: str | None) -> Account:
     """Set (or with None, remove) the account's voice PIN; resets failures and any lockout."""
     account = get_or_create_account(session, user_id)
     account.pin_hash = hash_pin(pin) if pin is not None else None
+    if pin is None:
+        account.pin_required = False
     account.pin_failures = 0
     account.voice_locked_until = None
     return account
@@ -108,6 +116,7 @@ def set_limits(
     per_order_minor: int | None | type[...] = ...,
     per_day_minor: int | None | type[...] = ...,
     approval_required: bool | None = None,
+    pin_required: bool | None = None,
 ) -> Account:
     """Change spending rules; ``...`` leaves a limit as it is, None removes it."""
     account = get_or_create_account(session, user_id)
@@ -120,4 +129,27 @@ def set_limits(
         account.per_day_limit_minor = per_day_minor  # type: ignore[assignment]
     if approval_required is not None:
         account.approval_required = approval_required
+    if pin_required is not None:
+        if pin_required and not account.has_pin:
+            raise InvalidInput("set a voice PIN first (voicecart account set-pin)")
+        account.pin_required = pin_required
+    return account
+
+
+def restrict_category(session: Session, user_id: str, category: str, level: str) -> Account:
+    """Make voice purchases in ``category`` need ``level`` (none, pin, approval, blocked)."""
+    try:
+        restriction = Restriction(level)
+    except ValueError:
+        raise InvalidInput("restriction must be one of none, pin, approval, blocked") from None
+    account = get_or_create_account(session, user_id)
+    rules = dict(account.restricted_categories or {})
+    key = category.strip().lower()
+    if not key:
+        raise InvalidInput("category is empty")
+    if restriction is Restriction.NONE:
+        rules.pop(key, None)
+    else:
+        rules[key] = restriction.value
+    account.restricted_categories = rules
     return account

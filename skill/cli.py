@@ -10,13 +10,28 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from skill import money
-from skill.accounts import Account, get_or_create_account, set_limits, set_pin
+from skill import interaction_model, money
+from skill.accounts import (
+    Account,
+    get_or_create_account,
+    restrict_category,
+    set_limits,
+    set_pin,
+)
 from skill.catalog import FIELDS, ItemSpec, add_item, list_items, parse_item, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog
+from skill.db import utcnow
 from skill.errors import ImportFailed, VoiceCartError
-from skill.orders import OrderStatus, advance_order, get_order, list_orders, order_summary
+from skill.orders import (
+    OrderStatus,
+    advance_order,
+    approve_order,
+    get_order,
+    list_orders,
+    order_summary,
+    reject_order,
+)
 from skill.runtime import Runtime
 
 
@@ -309,16 +324,34 @@ def _amount(value: str | None, currency: str) -> int | None | type[...]:
 @click.option("--per-day", metavar="AMOUNT", help="Most a day's orders may cost, or 'none'.")
 @click.option("--approval/--no-approval", default=None,
               help="Whether every voice purchase waits for the owner's approval.")
+@click.option("--pin-always/--pin-when-needed", default=None,
+              help="Whether every voice purchase needs the PIN, or only restricted items and "
+                   "orders of 100 or more.")
 @click.pass_context
 def account_set_limits(ctx: click.Context, user_id: str, per_order: str | None,
-                       per_day: str | None, approval: bool | None) -> None:
-    """Set USER_ID's spending limits and approval rule."""
+                       per_day: str | None, approval: bool | None,
+                       pin_always: bool | None) -> None:
+    """Set USER_ID's spending limits, approval rule and PIN rule."""
     runtime = _runtime(ctx)
     currency = runtime.store.currency
     with runtime.transaction() as session:
         acct = set_limits(session, user_id, per_order_minor=_amount(per_order, currency),
-                          per_day_minor=_amount(per_day, currency), approval_required=approval)
+                          per_day_minor=_amount(per_day, currency), approval_required=approval,
+                          pin_required=pin_always)
         click.echo(_describe_account(acct, currency))
+
+
+@account.command("restrict")
+@click.argument("user_id")
+@click.argument("category")
+@click.argument("level", type=click.Choice(["none", "pin", "approval", "blocked"]))
+@click.pass_context
+def account_restrict(ctx: click.Context, user_id: str, category: str, level: str) -> None:
+    """Make USER_ID's voice purchases in CATEGORY need LEVEL (e.g. toys approval)."""
+    runtime = _runtime(ctx)
+    with runtime.transaction() as session:
+        acct = restrict_category(session, user_id, category, level)
+        click.echo(_describe_account(acct, runtime.store.currency))
 
 
 @account.command("show")
@@ -336,10 +369,126 @@ def _describe_account(acct: Account, currency: str) -> str:
     def limit(minor: int | None) -> str:
         return "none" if minor is None else money.display(minor, currency)
 
-    return (f"{acct.user_id}: PIN {'on' if acct.has_pin else 'off'}, "
+    pin = "off" if not acct.has_pin else ("on, every purchase" if acct.pin_required else "on")
+    rules = ", ".join(f"{c} {lvl}" for c, lvl in sorted((acct.restricted_categories or {}
+                                                         ).items())) or "none"
+    locked = (f", voice purchases locked until {acct.voice_locked_until:%Y-%m-%d %H:%M} UTC"
+              if acct.voice_locked_until and acct.voice_locked_until > utcnow() else "")
+    return (f"{acct.user_id}: PIN {pin}, "
             f"per order {limit(acct.per_order_limit_minor)}, "
             f"per day {limit(acct.per_day_limit_minor)}, "
-            f"approval {'required' if acct.approval_required else 'not required'}")
+            f"approval {'required' if acct.approval_required else 'not required'}, "
+            f"restricted categories {rules}{locked}")
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def approvals() -> None:
+    """Voice purchases waiting for the account owner's approval."""
+
+
+@approvals.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--account", "user_id", help="Only this account's requests.")
+@click.pass_context
+def approvals_list(ctx: click.Context, as_json: bool, user_id: str | None) -> None:
+    """Orders awaiting approval, newest first."""
+    ctx.invoke(orders_list, as_json=as_json, status=OrderStatus.AWAITING_APPROVAL.value,
+               user_id=user_id)
+
+
+@approvals.command("approve")
+@click.argument("order_id", type=int)
+@click.option("--note", default="approved by the account owner")
+@click.pass_context
+def approvals_approve(ctx: click.Context, order_id: int, note: str) -> None:
+    """Approve ORDER_ID: it is placed."""
+    with _runtime(ctx).transaction() as session:
+        order = approve_order(session, order_id, note=note)
+        click.echo(f"order {order.id} approved and placed")
+
+
+@approvals.command("reject")
+@click.argument("order_id", type=int)
+@click.option("--note", default="rejected by the account owner")
+@click.pass_context
+def approvals_reject(ctx: click.Context, order_id: int, note: str) -> None:
+    """Reject ORDER_ID: nothing is bought."""
+    with _runtime(ctx).transaction() as session:
+        order = reject_order(session, order_id, note=note)
+        click.echo(f"order {order.id} rejected")
+
+
+# --- the Alexa skill -----------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def model() -> None:
+    """The Alexa interaction model (interaction_models/LOCALE.json)."""
+
+
+@model.command("build")
+@click.option("--locale", default="en-US", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Where to write (default: the model file itself).")
+@click.pass_context
+def model_build(ctx: click.Context, locale: str, output: Path | None) -> None:
+    """Regenerate the item slot type from the catalog."""
+    path = interaction_model.model_path(locale)
+    data = interaction_model.load_model(locale)
+    with _runtime(ctx).transaction() as session:
+        interaction_model.rebuild(data, session)
+    problems = interaction_model.check_model(data)
+    if problems:
+        raise VoiceCartError("model not written: " + "; ".join(problems))
+    interaction_model.write_model(data, output or path)
+    count = len(next(t for t in interaction_model.language_model(data)["types"]
+                     if t["name"] == interaction_model.ITEM_TYPE)["values"])
+    click.echo(f"wrote {output or path} with {count} items")
+
+
+@model.command("check")
+@click.option("--locale", default="en-US", show_default=True)
+def model_check(locale: str) -> None:
+    """Check the model for what the Alexa console would reject."""
+    problems = interaction_model.check_model(interaction_model.load_model(locale))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("interaction model is valid")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--skill-id", envvar="VOICECART_SKILL_ID", help="The Alexa skill id to accept.")
+@click.option("--no-verify", is_flag=True,
+              help="Accept unsigned requests (local development only).")
+@click.option("--demo/--no-demo", default=None,
+              help="Load the demo catalog into an empty database (default: only on the "
+                   "embedded SQLite database).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_verify: bool,
+          demo: bool | None) -> None:
+    """Run the Alexa endpoint (POST /alexa) and the health check (GET /health)."""
+    import logging
+
+    from skill.web import AppConfig, create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                                                   "%(message)s")
+    runtime = _runtime(ctx)
+    if demo or (demo is None and not ctx.find_root().obj["db_url"]):
+        runtime.seed_demo()
+    if not no_verify and not skill_id:
+        raise click.UsageError("give --skill-id (or VOICECART_SKILL_ID) so that only your "
+                               "skill's requests are accepted, or --no-verify for local "
+                               "development")
+    app = create_app(runtime, AppConfig(skill_id=skill_id, verify=not no_verify))
+    click.echo(f"VoiceCart listening on http://{host}:{port}/alexa "
+               f"(verification {'OFF' if no_verify else 'on'})")
+    app.run(host=host, port=port, threaded=True)
 
 
 def main() -> None:

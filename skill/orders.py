@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from skill import money
+from skill import audit, money
 from skill.accounts import Account
 from skill.cart import cart_items, check_orderable, clear_cart
 from skill.catalog import CatalogItem
@@ -346,6 +346,30 @@ def advance_order(session: Session, order_id: int, status: OrderStatus, *, note:
                          code="bad_transition")
     if expected_delivery is not None:
         order.expected_delivery = expected_delivery
+    return _set_status(order, status, utcnow(), note=note)
+
+
+def approve_order(session: Session, order_id: int, *, note: str = "") -> Order:
+    """The account owner approves a purchase that waited for them: it is placed."""
+    return _decide_approval(session, order_id, OrderStatus.PLACED, note)
+
+
+def reject_order(session: Session, order_id: int, *, note: str = "") -> Order:
+    """The account owner rejects a purchase that waited for them: nothing is bought."""
+    return _decide_approval(session, order_id, OrderStatus.REJECTED, note)
+
+
+def _decide_approval(session: Session, order_id: int, status: OrderStatus, note: str) -> Order:
+    order = get_order(session, order_id)
+    if order.status != OrderStatus.AWAITING_APPROVAL.value:
+        raise NotAllowed(f"order {order_id} is {order.status}, not awaiting approval",
+                         code="not_awaiting_approval")
+    audit.record_attempt(
+        session, user_id=order.account.user_id, channel="owner",
+        items=[{"sku": ln.sku, "name": ln.name, "quantity": ln.quantity} for ln in order.lines],
+        total_minor=order.total_minor, currency=order.currency,
+        outcome="approved" if status is OrderStatus.PLACED else "rejected",
+        reason=note or "owner decision", order_id=order.id)
     return _set_status(order, status, utcnow(), note=note)
 
 

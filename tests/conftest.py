@@ -25,3 +25,34 @@ def runtime(empty_runtime) -> Runtime:
     """A runtime over the demo catalog and the demo account."""
     empty_runtime.seed_demo()
     return empty_runtime
+
+
+@pytest.fixture
+def skill(runtime):
+    from skill.alexa import build_skill
+
+    return build_skill(runtime)
+
+
+@pytest.fixture
+def send(skill):
+    """Sends request JSON through the skill in-process, the way the endpoint does."""
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    serializer = DefaultSerializer()
+
+    def _send(body: dict) -> dict:
+        import json
+
+        envelope = serializer.deserialize(json.dumps(body), RequestEnvelope)
+        return serializer.serialize(skill.invoke(envelope, context={"channel": "alexa"}))
+
+    return _send
+
+
+@pytest.fixture
+def dialog(send):
+    from tests.alexa_requests import Dialog
+
+    return Dialog(send)

@@ -1,0 +1,97 @@
+"""POST /alexa for a reorder turn, against a bare Flask JSON endpoint in the same process.
+
+Both go through Flask's WSGI stack via the test client (no sockets, so the numbers are the
+application's own cost). The /alexa request is signed by a private CA and fully verified.
+Run: ``python bench/bench_endpoint.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from skill.runtime import Runtime  # noqa: E402
+from skill.web import AppConfig, create_app  # noqa: E402
+from tests.alexa_certs import SigningCA  # noqa: E402
+from tests.alexa_requests import SKILL_ID, envelope, slot  # noqa: E402
+
+
+def bare_app() -> Flask:
+    app = Flask("bare")
+
+    @app.post("/echo")
+    def echo():
+        payload = request.get_json()
+        return jsonify(version="1.0", response={"outputSpeech": {
+            "type": "SSML", "ssml": f"<speak>{payload['request']['type']}</speak>"}})
+
+    return app
+
+
+def measure(call, seconds: float) -> list[float]:
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        call()
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+def summary(name: str, latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    rps = len(latencies) / sum(latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[int(0.99 * (len(ordered) - 1))] * 1000
+    print(f"{name:<24} {rps:8.0f} req/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   "
+          f"(n={len(latencies)})")
+    return rps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    ca = SigningCA.create()
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = Runtime.open(f"sqlite:///{tmp}/bench.db")
+        runtime.seed_demo()
+        app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True,
+                                            cert_fetcher=lambda url: ca.chain_pem(),
+                                            trust_store=ca.store()))
+        client, bare = app.test_client(), bare_app().test_client()
+        session = {"new": False, "sessionId": "bench", "attributes": {},
+                   "application": {"applicationId": SKILL_ID}, "user": {"userId": "demo"}}
+
+        def reorder_turn():
+            body = json.dumps(envelope({"type": "IntentRequest", "intent": {
+                "name": "ReorderIntent", "confirmationStatus": "NONE",
+                "slots": {"Item": slot("Item", "coffee pods")}}}, session=session)).encode()
+            response = client.post("/alexa", data=body, headers=ca.headers(body))
+            assert response.status_code == 200, response.get_data()
+
+        def bare_turn():
+            body = json.dumps(envelope({"type": "LaunchRequest"}, session=session)).encode()
+            response = bare.post("/echo", data=body, headers={"Content-Type": "application/json"})
+            assert response.status_code == 200
+
+        reorder_turn(), bare_turn()  # warm caches (certificate, resolver index)
+        print(f"{args.seconds:.0f} s each, one thread, in-process WSGI")
+        alexa_rps = summary("POST /alexa (reorder)", measure(reorder_turn, args.seconds))
+        bare_rps = summary("bare Flask JSON", measure(bare_turn, args.seconds))
+        print(f"ratio: /alexa reorder turn runs at {alexa_rps / bare_rps:.2f}x the bare "
+              f"endpoint's throughput ({bare_rps / alexa_rps:.1f}x slower)")
+        runtime.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Assembles the skill: interceptors, handlers, the exception handler."""
+
+from __future__ import annotations
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+
+from skill.alexa.canfulfill import CanFulfillHandler
+from skill.alexa.handlers import REQUEST_HANDLERS, ErrorHandler
+from skill.alexa.interceptors import (
+    AccountInterceptor,
+    LocalizationInterceptor,
+    LoggingInterceptor,
+    QuestionInterceptor,
+    RuntimeInterceptor,
+)
+from skill.runtime import Runtime
+
+
+def build_skill(runtime: Runtime, skill_id: str | None = None) -> CustomSkill:
+    """The VoiceCart skill over ``runtime``; with ``skill_id`` the SDK rejects other skills."""
+    builder = SkillBuilder()
+    builder.skill_id = skill_id
+    builder.add_request_handler(CanFulfillHandler(runtime))
+    for handler in REQUEST_HANDLERS:
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(ErrorHandler())
+    logging_interceptor = LoggingInterceptor()
+    for interceptor in (RuntimeInterceptor(runtime), LocalizationInterceptor(),
+                        AccountInterceptor(), QuestionInterceptor(), logging_interceptor):
+        builder.add_global_request_interceptor(interceptor)
+    builder.add_global_response_interceptor(logging_interceptor)
+    return builder.create()

@@ -1,0 +1,74 @@
+"""Reading slots: entity resolution when Alexa did it, the catalog's fuzzy match otherwise."""
+
+from __future__ import annotations
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_slot
+from ask_sdk_model.slu.entityresolution import StatusCode
+from sqlalchemy.orm import Session
+
+from skill.catalog import find_item
+from skill.resolution import Candidate, Resolution, only_close
+from skill.runtime import Runtime
+from skill.spoken_numbers import parse_pin, parse_quantity
+
+
+def slot_value(handler_input: HandlerInput, name: str) -> str | None:
+    """The raw heard value of slot ``name``, or None when it is empty or missing."""
+    try:
+        slot = get_slot(handler_input, name)
+    except (TypeError, AttributeError):
+        return None
+    value = slot.value if slot is not None else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def resolve_item(handler_input: HandlerInput, runtime: Runtime, session: Session,
+                 name: str = "Item") -> Resolution | None:
+    """The item slot as a Resolution, or None when the shopper named no item.
+
+    Alexa's entity resolution wins when it matched catalog ids that still exist (several
+    matches mean "ambiguous"); raw text falls back to the catalog's fuzzy resolution.
+    """
+    heard = slot_value(handler_input, name)
+    if heard is None:
+        return None
+    slot = get_slot(handler_input, name)
+    authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    if authorities:
+        authority = authorities[0]
+        code = getattr(getattr(authority, "status", None), "code", None)
+        if code == StatusCode.ER_SUCCESS_MATCH and authority.values:
+            candidates = []
+            for wrapper in authority.values:
+                item = find_item(session, wrapper.value.id or "")
+                if item is not None and item.sku not in {c.sku for c in candidates}:
+                    candidates.append(Candidate(item.sku, item.name, 100.0, wrapper.value.name))
+            if len(candidates) == 1:
+                return Resolution(heard, "match", tuple(candidates))
+            if len(candidates) > 1:
+                return Resolution(heard, "ambiguous", tuple(candidates))
+    return runtime.resolver.resolve(session, heard)
+
+
+def choices_of(resolution: Resolution) -> list[Candidate]:
+    """The items to offer when a resolution is ambiguous (at most three)."""
+    close = only_close(resolution) if resolution.candidates[0].score < 100 else tuple(
+        c for c in resolution.candidates if c.score == 100)
+    return list(close[:3])
+
+
+def quantity_slot(handler_input: HandlerInput, name: str = "Quantity") -> int | None:
+    """The quantity said, None if none was said; raises ValueError for nonsense ("?", 0)."""
+    heard = slot_value(handler_input, name)
+    if heard is None:
+        return None
+    quantity = parse_quantity(heard)
+    if quantity is None or quantity < 1:
+        raise ValueError(f"not a quantity: {heard!r}")
+    return quantity
+
+
+def pin_slot(handler_input: HandlerInput, name: str = "Pin") -> str | None:
+    """Four digits if the slot holds exactly a four-digit PIN, else None. Never logged."""
+    return parse_pin(slot_value(handler_input, name))

@@ -1,0 +1,107 @@
+"""One turn of the conversation: what was asked last, who is speaking, and how to answer.
+
+The question the previous response asked is taken out of the session at the start of every
+turn (see ``QuestionInterceptor``): an answer such as "yes" or a PIN counts only if the very
+last thing the skill said was that question, in this session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_intent_name, get_request_type
+from ask_sdk_model import Response
+from ask_sdk_model.ui import SimpleCard
+
+from skill.db import utcnow
+from skill.prompts import Prompts, Ssml
+from skill.runtime import Runtime
+
+QUESTION = "question"
+"""Session attribute: the question the last response asked (a dict with ``kind``)."""
+LAST = "last_response"
+"""Session attribute: the last response, for AMAZON.RepeatIntent."""
+
+MAX_SPEECH_CHARS = 8000
+"""Alexa's limit on spoken text."""
+
+
+@dataclass
+class Turn:
+    """Everything a handler needs about the current request."""
+
+    handler_input: HandlerInput
+    runtime: Runtime
+    prompts: Prompts
+    user_id: str
+    channel: str
+    asked: dict | None
+    """The question the previous response asked, or None."""
+    now: datetime
+
+    @classmethod
+    def of(cls, handler_input: HandlerInput) -> Turn:
+        """The turn the interceptors prepared for this request."""
+        attrs = handler_input.attributes_manager.request_attributes
+        return cls(handler_input, attrs["runtime"], attrs["prompts"], attrs["user_id"],
+                   attrs["channel"], attrs.get("asked"), utcnow())
+
+    @property
+    def request_id(self) -> str:
+        """Alexa's id of this request: the same when Alexa retries it."""
+        return self.handler_input.request_envelope.request.request_id
+
+    @property
+    def session_id(self) -> str:
+        """The session's id (empty for requests outside a session)."""
+        session = self.handler_input.request_envelope.session
+        return session.session_id if session and session.session_id else ""
+
+    @property
+    def intent_name(self) -> str | None:
+        """The intent of an IntentRequest."""
+        if get_request_type(self.handler_input) != "IntentRequest":
+            return None
+        return get_intent_name(self.handler_input)
+
+    @property
+    def session(self) -> dict:
+        """Session attributes (persist across turns of one session)."""
+        return self.handler_input.attributes_manager.session_attributes
+
+    def reply(self, key: str, *, question: dict | None = None, card: tuple[str, dict] | None
+              = None, end: bool | None = None, **values: object) -> Response:
+        """Answer with prompt ``key``; ``question`` is what an answer next turn may refer to.
+
+        The session stays open (with a reprompt) when the prompt has one, unless ``end``.
+        """
+        prompt = self.prompts.render(key, **values)
+        return self.say(prompt.speech, prompt.reprompt, question=question, card=card, end=end)
+
+    def say(self, speech: str, reprompt: str | None, *, question: dict | None = None,
+            card: tuple[str, dict] | None = None, end: bool | None = None) -> Response:
+        """Answer with already rendered SSML (see ``reply``)."""
+        builder = self.handler_input.response_builder
+        builder.speak(speech[:MAX_SPEECH_CHARS])
+        keep_open = reprompt is not None and not end
+        if keep_open:
+            builder.ask(reprompt)
+        builder.set_should_end_session(not keep_open)
+        if card is not None:
+            card_key, values = card
+            builder.set_card(SimpleCard(title=self.prompts.text(card_key, "title", **values),
+                                        content=self.prompts.text(card_key, "content",
+                                                                  **values)))
+        if keep_open and question is not None:
+            self.session[QUESTION] = question
+        else:
+            self.session.pop(QUESTION, None)
+        if keep_open:
+            self.session[LAST] = {"speech": speech, "reprompt": reprompt, "question": question}
+        return builder.response
+
+    def text(self, key: str, **values: object) -> Ssml:
+        """A rendered fragment, to put inside another prompt."""
+        return self.prompts.text(key, **values)
