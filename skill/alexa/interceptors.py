@@ -13,7 +13,8 @@ from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
 from skill.accounts import get_or_create_account
-from skill.alexa.turn import QUESTION
+from skill.alexa.turn import QUESTION, question_valid
+from skill.db import utcnow
 from skill.prompts import DEFAULT_LOCALE, Prompts
 from skill.runtime import Runtime
 
@@ -86,7 +87,9 @@ class QuestionInterceptor(AbstractRequestInterceptor):
         session = handler_input.attributes_manager.session_attributes
         if handler_input.request_envelope.session.new:
             session.clear()
-        attrs["asked"] = session.pop(QUESTION, None)
+        question = session.pop(QUESTION, None)
+        session_id = handler_input.request_envelope.session.session_id or ""
+        attrs["asked"] = question if question_valid(question, session_id, utcnow()) else None
 
 
 class LoggingInterceptor(AbstractRequestInterceptor, AbstractResponseInterceptor):

@@ -8,7 +8,7 @@ last thing the skill said was that question, in this session.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type
@@ -26,6 +26,19 @@ LAST = "last_response"
 
 MAX_SPEECH_CHARS = 8000
 """Alexa's limit on spoken text."""
+QUESTION_TTL = timedelta(minutes=5)
+"""An unanswered question older than this answers nothing (Alexa sessions last seconds)."""
+
+
+def question_valid(question: object, session_id: str, now: datetime) -> bool:
+    """Whether ``question`` was asked in this session, recently: else it answers nothing."""
+    if not isinstance(question, dict) or question.get("session") != session_id:
+        return False
+    try:
+        asked_at = datetime.fromisoformat(question["at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return timedelta(0) <= now - asked_at <= QUESTION_TTL
 
 
 @dataclass
@@ -95,6 +108,7 @@ class Turn:
                                         content=self.prompts.text(card_key, "content",
                                                                   **values)))
         if keep_open and question is not None:
+            question = {**question, "session": self.session_id, "at": self.now.isoformat()}
             self.session[QUESTION] = question
         else:
             self.session.pop(QUESTION, None)
