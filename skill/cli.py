@@ -491,6 +491,41 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
     app.run(host=host, port=port, threaded=True)
 
 
+@cli.command()
+@click.option("--text", "text_mode", is_flag=True, required=True,
+              help="Typed turns, one per line (also from a pipe).")
+@click.option("--user", default="demo", show_default=True,
+              help="The local account to shop as.")
+@click.pass_context
+def talk(ctx: click.Context, text_mode: bool, user: str) -> None:
+    """Talk to the skill offline: each line is one turn, through the same skill handler."""
+    from voice_local.session import LocalConversation
+
+    runtime = _runtime(ctx)
+    if not ctx.find_root().obj["db_url"]:
+        runtime.seed_demo()
+    conversation = LocalConversation(runtime, user)
+    interactive = sys.stdin.isatty()
+    reply = conversation.launch()
+    click.echo(f"voicecart: {reply.speech}")
+    while True:
+        if interactive:
+            click.echo("you> ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            conversation.end()
+            return
+        if not line.strip():
+            continue
+        reply = conversation.say(line.strip())
+        match = reply.match
+        slots = ", ".join(f"{k}={v!r}" for k, v in match.slots.items()) if match else ""
+        click.echo(f"heard: {reply.heard}\nintent: {match.intent if match else '-'}"
+                   f"{' (' + slots + ')' if slots else ''}\nvoicecart: {reply.speech}")
+        if reply.ended:
+            return
+
+
 def main() -> None:
     """Entry point of the ``voicecart`` command."""
     cli(prog_name="voicecart")

@@ -1,0 +1,101 @@
+"""A local conversation: recognized text -> Alexa-format request -> the same skill handler.
+
+Requests are built exactly as Alexa would send them (launch, intent with slots, session
+ended), with a session that persists across turns and a local account, and are run through
+the skill in-process, so confirmation, PIN and approvals behave as on a speaker.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+
+from skill.alexa import build_skill
+from skill.interaction_model import load_model
+from skill.runtime import Runtime
+from skill.speech import ssml_to_text
+from voice_local.matcher import IntentMatcher, Match
+
+LOCAL_SKILL_ID = "voicecart.local"
+
+
+@dataclass
+class Reply:
+    """One turn's result, as the loop prints it."""
+
+    heard: str
+    match: Match | None
+    speech: str
+    """Plain text (SSML removed) for printing and for pyttsx3."""
+    ended: bool
+
+
+class LocalConversation:
+    """Talks to the skill in-process as the local user ``user_id``."""
+
+    def __init__(self, runtime: Runtime, user_id: str, locale: str = "en-US") -> None:
+        self.runtime = runtime
+        self.user_id = user_id
+        self.locale = locale
+        self.skill = build_skill(runtime, LOCAL_SKILL_ID)
+        with runtime.transaction() as session:
+            index = runtime.resolver.index(session)
+        self.matcher = IntentMatcher(load_model(locale), index)
+        self._serializer = DefaultSerializer()
+        self.session_id: str | None = None
+        self.attributes: dict = {}
+
+    def _send(self, request: dict) -> dict:
+        new = self.session_id is None
+        if new:
+            self.session_id = f"voicecart.local.session.{uuid.uuid4()}"
+            self.attributes = {}
+        request.update(requestId=f"voicecart.local.request.{uuid.uuid4()}",
+                       timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       locale=self.locale)
+        application = {"applicationId": LOCAL_SKILL_ID}
+        user = {"userId": self.user_id}
+        body = {"version": "1.0",
+                "session": {"new": new, "sessionId": self.session_id, "attributes":
+                            self.attributes, "application": application, "user": user},
+                "context": {"System": {"application": application, "user": user}},
+                "request": request}
+        envelope = self._serializer.deserialize(json.dumps(body), RequestEnvelope)
+        response = self._serializer.serialize(self.skill.invoke(envelope,
+                                                                context={"channel": "local"}))
+        self.attributes = response.get("sessionAttributes") or {}
+        if response.get("response", {}).get("shouldEndSession") is not False:
+            self.session_id = None
+        return response
+
+    def launch(self) -> Reply:
+        """Open the skill, as "Alexa, open voice cart" does."""
+        return self._reply("", None, self._send({"type": "LaunchRequest"}))
+
+    def say(self, text: str) -> Reply:
+        """One spoken (or typed) turn."""
+        match = self.matcher.match(text)
+        slots = {name: {"name": name, "value": value, "confirmationStatus": "NONE"}
+                 for name, value in match.slots.items()}
+        response = self._send({"type": "IntentRequest", "dialogState": "STARTED",
+                               "intent": {"name": match.intent, "confirmationStatus": "NONE",
+                                          "slots": slots}})
+        return self._reply(text, match, response)
+
+    def end(self) -> None:
+        """Close an open session (the shopper walked away)."""
+        if self.session_id is not None:
+            self._send({"type": "SessionEndedRequest", "reason": "USER_INITIATED"})
+            self.session_id = None
+
+    @staticmethod
+    def _reply(heard: str, match: Match | None, response: dict) -> Reply:
+        body = response.get("response", {})
+        ssml = (body.get("outputSpeech") or {}).get("ssml", "")
+        return Reply(heard, match, ssml_to_text(ssml),
+                     body.get("shouldEndSession") is not False)
