@@ -169,6 +169,18 @@ def _account(turn: Turn, session: Session) -> Account:
     return get_or_create_account(session, turn.user_id)
 
 
+def decline_pending(turn: Turn, reason: str) -> purchase.Pending | None:
+    """If the last question was a purchase's, log it as declined (in its own transaction)."""
+    asked = turn.asked or {}
+    if asked.get("kind") != "purchase":
+        return None
+    pending = purchase.Pending.from_dict(asked["pending"])
+    with turn.runtime.transaction() as session:
+        purchase.answer_no(session, turn.runtime.store, _account(turn, session), pending,
+                           channel=turn.channel, reason=reason)
+    return pending
+
+
 def do_reorder(turn: Turn, session: Session, sku: str, quantity: int | None) -> Response:
     """Start reordering ``sku``: restate and ask, or say why not."""
     item = get_item(session, sku)
@@ -464,10 +476,7 @@ class NoHandler(IntentHandler):
 
     def respond(self, turn: Turn, session: Session) -> Response:
         asked = turn.asked or {}
-        if asked.get("kind") == "purchase":
-            purchase.answer_no(session, turn.runtime.store, _account(turn, session),
-                               purchase.Pending.from_dict(asked["pending"]),
-                               channel=turn.channel)
+        if decline_pending(turn, "shopper said no"):
             return turn.reply("purchase.declined")
         if asked.get("kind") == "cancel_order":
             return turn.reply("cancel.kept")
@@ -499,10 +508,8 @@ class HelpHandler(IntentHandler):
 
     def respond(self, turn: Turn, session: Session) -> Response:
         asked = turn.asked or {}
-        if asked.get("kind") == "purchase":
-            pending = purchase.Pending.from_dict(asked["pending"])
-            purchase.answer_no(session, turn.runtime.store, _account(turn, session), pending,
-                               channel=turn.channel, reason="shopper asked for help")
+        pending = decline_pending(turn, "shopper asked for help")
+        if pending is not None:
             if pending.step == "pin":
                 return turn.reply("help.pin")
             name = get_item(session, pending.lines[0][0]).name if pending.lines else "it"
@@ -523,12 +530,7 @@ class StopHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        asked = turn.asked or {}
-        if asked.get("kind") == "purchase":
-            with turn.runtime.transaction() as session:
-                purchase.answer_no(session, turn.runtime.store, _account(turn, session),
-                                   purchase.Pending.from_dict(asked["pending"]),
-                                   channel=turn.channel, reason="shopper said stop")
+        if decline_pending(turn, "shopper said stop"):
             return turn.reply("goodbye.nothing_ordered", end=True)
         return turn.reply("goodbye", end=True)
 
@@ -572,12 +574,7 @@ class SessionEndedHandler(AbstractRequestHandler):
         request = handler_input.request_envelope.request
         log.info("session ended: %s %s", getattr(request, "reason", None),
                  getattr(getattr(request, "error", None), "message", "") or "")
-        asked = turn.asked or {}
-        if asked.get("kind") == "purchase":
-            with turn.runtime.transaction() as session:
-                purchase.answer_no(session, turn.runtime.store, _account(turn, session),
-                                   purchase.Pending.from_dict(asked["pending"]),
-                                   channel=turn.channel, reason="session ended")
+        decline_pending(turn, "session ended")
         return handler_input.response_builder.response
 
 
