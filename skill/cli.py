@@ -404,9 +404,7 @@ def approvals_list(ctx: click.Context, as_json: bool, user_id: str | None) -> No
 @click.pass_context
 def approvals_approve(ctx: click.Context, order_id: int, note: str) -> None:
     """Approve ORDER_ID: it is placed."""
-    with _runtime(ctx).transaction() as session:
-        order = approve_order(session, order_id, note=note)
-        click.echo(f"order {order.id} approved and placed")
+    _decide(ctx, approve_order, order_id, note, "approved and placed")
 
 
 @approvals.command("reject")
@@ -415,9 +413,13 @@ def approvals_approve(ctx: click.Context, order_id: int, note: str) -> None:
 @click.pass_context
 def approvals_reject(ctx: click.Context, order_id: int, note: str) -> None:
     """Reject ORDER_ID: nothing is bought."""
+    _decide(ctx, reject_order, order_id, note, "rejected")
+
+
+def _decide(ctx: click.Context, decide, order_id: int, note: str, done: str) -> None:  # noqa: ANN001
     with _runtime(ctx).transaction() as session:
-        order = reject_order(session, order_id, note=note)
-        click.echo(f"order {order.id} rejected")
+        order = decide(session, order_id, note=note)
+        click.echo(f"order {order.id} {done}")
 
 
 # --- the Alexa skill -----------------------------------------------------------------------

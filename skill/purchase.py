@@ -23,6 +23,7 @@ from skill import accounts, audit
 from skill.accounts import Account
 from skill.cart import cart_items, clear_cart
 from skill.catalog import get_item
+from skill.db import utcnow
 from skill.errors import NotFound
 from skill.orders import (
     Order,
@@ -145,7 +146,7 @@ def answer_no(session: Session, store: StoreSettings, account: Account, pending:
     try:
         q = _price(session, store, account, pending)
     except Exception:  # the items may have gone; the attempt is still logged as declined
-        q = Quote((), 0, 0, 0, pending.total_minor, store.currency, datetime.now().date())
+        q = Quote((), 0, 0, 0, pending.total_minor, store.currency, utcnow().date())
     _audit(session, account, channel, q, "declined", f"{reason} at the {pending.step} step")
     return Outcome("declined", pending=pending)
 
