@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== item resolution"; python3 bench/bench_resolution.py
 echo; echo "== POST /alexa"; python3 bench/bench_endpoint.py
+echo; echo "== voice loop (espeak-ng -> recognizer -> skill)"; python3 bench/bench_voice.py

@@ -494,38 +494,78 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
 
 
 @cli.command()
-@click.option("--text", "text_mode", is_flag=True, required=True,
-              help="Typed turns, one per line (also from a pipe).")
+@click.option("--text", "source", flag_value="text", help="Typed turns, one per line (also "
+              "from a pipe). The default.")
+@click.option("--wav", "source", flag_value="wav", help="Each FILE is one spoken turn.")
+@click.option("--mic", "source", flag_value="mic", help="Live microphone, 16 kHz mono; end "
+              "of speech ends each turn.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--push-to-talk", is_flag=True, help="With --mic: Enter starts and stops "
+              "each turn instead of end-of-speech detection.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="Vosk model folder (else VOSK_MODEL_PATH, else Vosk's cache, else "
+                   "PocketSphinx's en-US model).")
+@click.option("--say/--no-say", default=None,
+              help="Speak replies with pyttsx3 (default: on with --mic).")
+@click.option("--save-replies", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each reply as reply-NN.wav in this folder.")
 @click.option("--user", default="demo", show_default=True,
               help="The local account to shop as.")
 @click.pass_context
-def talk(ctx: click.Context, text_mode: bool, user: str) -> None:
-    """Talk to the skill offline: each line is one turn, through the same skill handler."""
-    from voice_local.session import LocalConversation
+def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_to_talk: bool,
+         model_dir: str | None, say: bool | None, save_replies: Path | None,
+         user: str) -> None:
+    """Talk to the skill offline, through the very same skill handler.
 
+    Each turn prints what was heard, the intent and slots, and the reply.
+    """
+    from voice_local import talk as loop
+    from voice_local.audio import AudioError, Microphone
+    from voice_local.recognition import RecognizerError, open_recognizer
+    from voice_local.session import LocalConversation
+    from voice_local.speaker import Speaker, SpeechError
+
+    source = source or "text"
+    if files and source != "wav":
+        raise click.UsageError("audio files go with --wav")
+    if source == "wav" and not files:
+        raise click.UsageError("--wav needs one or more WAV files")
     runtime = _runtime(ctx)
     if not ctx.find_root().obj["db_url"]:
         runtime.seed_demo()
-    conversation = LocalConversation(runtime, user)
-    interactive = sys.stdin.isatty()
-    reply = conversation.launch()
-    click.echo(f"voicecart: {reply.speech}")
-    while True:
-        if interactive:
-            click.echo("you> ", nl=False)
-        line = sys.stdin.readline()
-        if not line:
-            conversation.end()
-            return
-        if not line.strip():
-            continue
-        reply = conversation.say(line.strip())
-        match = reply.match
-        slots = ", ".join(f"{k}={v!r}" for k, v in match.slots.items()) if match else ""
-        click.echo(f"heard: {reply.heard}\nintent: {match.intent if match else '-'}"
-                   f"{' (' + slots + ')' if slots else ''}\nvoicecart: {reply.speech}")
-        if reply.ended:
-            return
+    aloud = source == "mic" if say is None else say
+    try:
+        speaker = Speaker() if aloud or save_replies else None
+        conversation = LocalConversation(runtime, user)
+        if source == "text":
+            turns = loop.text_turns(sys.stdin)
+        else:
+            audio = loop.read_wavs(list(files)) if source == "wav" else None
+            microphone = Microphone() if source == "mic" else None
+            recognizer = open_recognizer(loop.build_grammar(runtime), model_dir,
+                                         notice=lambda line: click.echo(line, err=True))
+            click.echo(f"Listening with {recognizer.name}.", err=True)
+            expecting = conversation.expecting
+            if audio is not None:
+                turns = loop.wav_turns(audio, recognizer, expecting)
+            elif push_to_talk:
+                turns = loop.push_to_talk_turns(microphone, recognizer, _wait_for_enter,
+                                                expecting)
+            else:
+                turns = loop.stream_turns(microphone.frames(), recognizer, expecting)
+        loop.run_dialog(conversation, turns, click.echo, speaker, aloud=aloud,
+                        save_dir=save_replies)
+    except (AudioError, RecognizerError, SpeechError) as error:
+        raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo("")
+
+
+def _wait_for_enter(prompt: str) -> str | None:
+    """A line from the keyboard, or None at end of input."""
+    click.echo(prompt, err=True)
+    line = sys.stdin.readline()
+    return line if line else None
 
 
 def main() -> None:

@@ -73,6 +73,12 @@ class LocalConversation:
             self.session_id = None
         return response
 
+    def expecting(self) -> str | None:
+        """``"pin"`` while the skill waits for a voice PIN, else None (anything may come)."""
+        question = self.attributes.get("question") or {}
+        pending = question.get("pending") or {}
+        return "pin" if self.session_id and pending.get("step") == "pin" else None
+
     def launch(self) -> Reply:
         """Open the skill, as "Alexa, open voice cart" does."""
         return self._reply("", None, self._send({"type": "LaunchRequest"}))
