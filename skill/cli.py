@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -537,6 +538,7 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
     try:
         speaker = Speaker() if aloud or save_replies else None
         conversation = LocalConversation(runtime, user)
+        microphone = None
         if source == "text":
             turns = loop.text_turns(sys.stdin)
         else:
@@ -554,7 +556,8 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
             else:
                 turns = loop.stream_turns(microphone.frames(), recognizer, expecting)
         loop.run_dialog(conversation, turns, click.echo, speaker, aloud=aloud,
-                        save_dir=save_replies)
+                        save_dir=save_replies,
+                        while_answering=microphone.muted if microphone else nullcontext)
     except (AudioError, RecognizerError, SpeechError) as error:
         raise click.ClickException(str(error)) from None
     except KeyboardInterrupt:

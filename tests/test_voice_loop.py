@@ -254,3 +254,63 @@ def test_talk_saves_replies_as_audio(tmp_path, db_url):
     files = sorted(p.name for p in out.iterdir())
     assert files == ["reply-00.wav", "reply-01.wav", "reply-02.wav"]
     assert all(len(read_wav(out / f)) > RATE for f in files)  # each more than half a second
+
+
+# --- The microphone, through a virtual input device ---------------------------------------
+
+def test_talk_mic_runs_a_dialog_from_a_virtual_microphone(tmp_path, db_url, monkeypatch):
+    from tests.fake_sounddevice import VirtualInput
+
+    pin_always(db_url)
+    history = orders(db_url)
+    parts = [speak(t, tmp_path / f"{i}.wav", gap=1.2) for i, t in
+             enumerate(["reorder coffee pods", "yes", "one two three four", "stop"])]
+    microphone = VirtualInput([b"".join(read_wav(p) for p in parts)])
+    monkeypatch.setitem(sys.modules, "sounddevice", microphone)
+    result = CliRunner().invoke(cli, ["--db", db_url, "talk", "--mic", "--no-say"])
+    assert result.exit_code == 0, result.output
+    intents = [line for line in result.output.splitlines() if line.startswith("intent:")]
+    assert [i.split()[1] for i in intents] == ["ReorderIntent", "AMAZON.YesIntent",
+                                              "ProvidePinIntent", "AMAZON.StopIntent"]
+    assert orders(db_url) == history + 1
+
+
+def test_push_to_talk_records_between_two_presses(tmp_path, runtime, monkeypatch):
+    from tests.fake_sounddevice import VirtualInput
+    from voice_local.audio import Microphone
+    from voice_local.talk import push_to_talk_turns
+
+    microphone = VirtualInput([read_wav(speak("where is my order", tmp_path / "a.wav")),
+                               read_wav(speak("check out", tmp_path / "b.wav"))])
+    monkeypatch.setitem(sys.modules, "sounddevice", microphone)
+    presses = iter(["start", "stop", "start", "stop"])
+
+    def wait(prompt: str):
+        if prompt.startswith("listening"):
+            assert microphone.played.wait(10)  # the shopper finished speaking
+            microphone.played.clear()
+        return next(presses, None)
+
+    recognizer = SphinxRecognizer(build_grammar(runtime))
+    heard = [turn.text for turn in push_to_talk_turns(Microphone(), recognizer, wait)]
+    matcher = LocalConversation(runtime, "demo").matcher
+    assert [matcher.match(text).intent for text in heard] == ["OrderStatusIntent",
+                                                              "CheckoutIntent"], heard
+    assert microphone.opened == 2
+
+
+def test_the_microphone_does_not_hear_while_the_skill_answers(monkeypatch):
+    from tests.fake_sounddevice import VirtualInput
+    from voice_local.audio import Microphone
+
+    monkeypatch.setitem(sys.modules, "sounddevice", VirtualInput([b"\1\0" * RATE]))
+    microphone = Microphone()
+    stop = __import__("threading").Event()
+    frames = microphone.frames(stop)
+    assert next(frames)
+    with microphone.muted():
+        time.sleep(0.2)  # the virtual device keeps delivering audio meanwhile
+    pending = microphone._frames.qsize()
+    assert pending <= 1  # what arrived while muted was dropped
+    stop.set()
+    list(frames)

@@ -6,6 +6,7 @@ detection), so the microphone loop needs no key press; the same cutter runs over
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -113,11 +114,25 @@ class Microphone:
         self._sounddevice = sounddevice
         self._device = device
         self._frames: queue.Queue[bytes] = queue.Queue()
+        self._listening = threading.Event()
+        self._listening.set()
+
+    @contextlib.contextmanager
+    def muted(self) -> Iterator[None]:
+        """Hear nothing inside: the skill's own reply must not become the next turn."""
+        self._listening.clear()
+        try:
+            yield
+        finally:
+            while not self._frames.empty():
+                self._frames.get_nowait()
+            self._listening.set()
 
     def frames(self, stop: threading.Event | None = None) -> Iterator[bytes]:
         """Frames until ``stop`` is set (or forever)."""
         def collect(data: bytes, _count: int, _time: object, _status: object) -> None:
-            self._frames.put(bytes(data))
+            if self._listening.is_set():
+                self._frames.put(bytes(data))
 
         with self._sounddevice.RawInputStream(samplerate=RATE, channels=1, dtype="int16",
                                               blocksize=RATE * 30 // 1000,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,10 +124,13 @@ def _record(microphone: Microphone, stop: threading.Event, chunks: list[bytes]) 
 
 def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
                echo: Callable[[str], None], speaker: Speaker | None = None, *,
-               aloud: bool = False, save_dir: Path | None = None) -> list[TurnRecord]:
+               aloud: bool = False, save_dir: Path | None = None,
+               while_answering: Callable[[], AbstractContextManager] = nullcontext,
+               ) -> list[TurnRecord]:
     """Open the skill, run every turn until the session ends, close it if still open.
 
     With a ``speaker``, replies are spoken when ``aloud`` and written to ``save_dir``.
+    ``while_answering`` wraps each reply (the microphone mutes itself there).
     """
     records: list[TurnRecord] = []
     if save_dir is not None:
@@ -134,12 +138,13 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
 
     def answer(reply: Reply, number: int) -> None:
         echo(f"voicecart: {reply.speech}")
-        if save_dir is not None and speaker is not None:
-            speaker.synthesize(reply.speech, save_dir / f"reply-{number:02d}.wav")
-        if speaker is not None and aloud:
-            problem = speaker.say(reply.speech)
-            if problem:
-                echo(f"({problem}; replies are shown, not spoken)")
+        with while_answering():
+            if save_dir is not None and speaker is not None:
+                speaker.synthesize(reply.speech, save_dir / f"reply-{number:02d}.wav")
+            if speaker is not None and aloud:
+                problem = speaker.say(reply.speech)
+                if problem:
+                    echo(f"({problem}; replies are shown, not spoken)")
 
     answer(conversation.launch(), 0)
     for heard in turns:
