@@ -66,6 +66,10 @@ def check_orderable(item: CatalogItem, quantity: int) -> None:
     if quantity > item.max_quantity:
         raise NotAllowed(f"at most {item.max_quantity} of {item.name} per order",
                          code="over_max_quantity")
+    if item.stock is not None and quantity > item.stock:
+        raise NotAllowed(f"{item.name}: only {item.stock} in stock" if item.stock
+                         else f"{item.name} is out of stock", code="out_of_stock",
+                         item=item.name, left=item.stock)
 
 
 def _cart(session: Session, account: Account, *, create: bool) -> Cart | None:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, func, select
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill import money
@@ -28,6 +28,8 @@ class CatalogItem(Base):
     """One item a merchant sells and shoppers may order by voice."""
 
     __tablename__ = "catalog_items"
+    __table_args__ = (CheckConstraint("stock IS NULL OR stock >= 0",
+                                      name="ck_catalog_items_stock_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
@@ -39,6 +41,8 @@ class CatalogItem(Base):
     reorderable: Mapped[bool] = mapped_column(Boolean, default=True)
     max_quantity: Mapped[int] = mapped_column(Integer)
     restriction: Mapped[str] = mapped_column(String(16), default=Restriction.NONE.value)
+    stock: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Units on hand; None when the merchant does not track stock (never runs out)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
@@ -60,6 +64,9 @@ class ItemSpec:
     reorderable: bool
     max_quantity: int
     restriction: Restriction
+    stock: int | None = None
+    stock_given: bool = True
+    """False when the record had no stock field: an update then keeps the stored stock."""
 
     def as_record(self) -> dict:
         """The spec as the plain values of the import/export format."""
@@ -73,13 +80,16 @@ class ItemSpec:
             "reorderable": "true" if self.reorderable else "false",
             "max_quantity": str(self.max_quantity),
             "restriction": self.restriction.value,
+            "stock": "" if self.stock is None else str(self.stock),
         }
 
 
-FIELDS = (
+REQUIRED_FIELDS = (
     "sku", "name", "synonyms", "price", "currency",
     "category", "reorderable", "max_quantity", "restriction",
 )
+FIELDS = (*REQUIRED_FIELDS, "stock")
+"""Every field of the import/export format; ``stock`` may be left out or empty (untracked)."""
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
@@ -90,7 +100,7 @@ def parse_item(record: dict) -> ItemSpec:
 
     Raises InvalidInput naming the first bad field.
     """
-    missing = [f for f in FIELDS if f not in record]
+    missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
         raise InvalidInput(f"missing field(s): {', '.join(missing)}")
     unknown = sorted(set(record) - set(FIELDS))
@@ -122,8 +132,9 @@ def parse_item(record: dict) -> ItemSpec:
         allowed = ", ".join(r.value for r in Restriction)
         raise InvalidInput(
             f"restriction {record['restriction']!r} is not one of {allowed}") from None
+    stock = _stock(record["stock"]) if "stock" in record else None
     return ItemSpec(sku, name, synonyms, price_minor, currency, category,
-                    reorderable, max_quantity, restriction)
+                    reorderable, max_quantity, restriction, stock, "stock" in record)
 
 
 def _text(value: object, field: str) -> str:
@@ -172,11 +183,25 @@ def _positive_int(value: object, field: str) -> int:
     return number
 
 
+def _stock(value: object) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput("stock must be a whole number")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"stock must be a whole number or empty, not {value!r}") from None
+    if number < 0:
+        raise InvalidInput("stock cannot be negative")
+    return number
+
+
 def spec_of(item: CatalogItem) -> ItemSpec:
     """The ItemSpec of a stored item (for export and for editing)."""
     return ItemSpec(item.sku, item.name, list(item.synonyms), item.price_minor, item.currency,
                     item.category, item.reorderable, item.max_quantity,
-                    Restriction(item.restriction))
+                    Restriction(item.restriction), item.stock)
 
 
 def _apply(item: CatalogItem, spec: ItemSpec) -> None:
@@ -189,6 +214,8 @@ def _apply(item: CatalogItem, spec: ItemSpec) -> None:
     item.reorderable = spec.reorderable
     item.max_quantity = spec.max_quantity
     item.restriction = spec.restriction.value
+    if spec.stock_given:
+        item.stock = spec.stock
     item.updated_at = utcnow()
 
 

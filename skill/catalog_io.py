@@ -14,7 +14,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from skill.catalog import FIELDS, ItemSpec, list_items, parse_item, spec_of, upsert_items
+from skill.catalog import (
+    FIELDS,
+    REQUIRED_FIELDS,
+    ItemSpec,
+    list_items,
+    parse_item,
+    spec_of,
+    upsert_items,
+)
 from skill.errors import ImportFailed, InvalidInput
 
 
@@ -48,8 +56,10 @@ def parse_csv(text: str) -> list[ItemSpec]:
     except csv.Error as exc:
         raise ImportFailed([(1, f"unreadable CSV: {exc}")]) from None
     header = [h.strip().lower() for h in header]
-    if sorted(header) != sorted(FIELDS) or len(header) != len(FIELDS):
-        raise ImportFailed([(1, "header must be " + ",".join(FIELDS))])
+    if (len(set(header)) != len(header) or not set(REQUIRED_FIELDS) <= set(header)
+            or not set(header) <= set(FIELDS)):
+        raise ImportFailed([(1, "header must be " + ",".join(REQUIRED_FIELDS)
+                             + " (and optionally stock)")])
 
     rows: list[tuple[int, dict]] = []
     problems: list[tuple[int, str]] = []
@@ -120,6 +130,7 @@ def export_catalog(session: Session, fmt: str = "csv") -> str:
             record["synonyms"] = record["synonyms"].split("|") if record["synonyms"] else []
             record["reorderable"] = record["reorderable"] == "true"
             record["max_quantity"] = int(record["max_quantity"])
+            record["stock"] = int(record["stock"]) if record["stock"] else None
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")

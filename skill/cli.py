@@ -22,7 +22,7 @@ from skill.accounts import (
 from skill.catalog import FIELDS, ItemSpec, add_item, list_items, parse_item, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog
-from skill.db import utcnow
+from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
 from skill.errors import ImportFailed, VoiceCartError
 from skill.orders import (
     OrderStatus,
@@ -60,7 +60,10 @@ class _Group(click.Group):
 def _runtime(ctx: click.Context) -> Runtime:
     obj = ctx.find_root().obj
     if "runtime" not in obj:
-        obj["runtime"] = Runtime.open(obj["db_url"])
+        # The embedded SQLite database migrates itself; a server database (PostgreSQL) is
+        # migrated deliberately, with `voicecart db upgrade`.
+        url = resolve_db_url(obj["db_url"])
+        obj["runtime"] = Runtime.open(url, migrate=url.startswith("sqlite"))
     return obj["runtime"]
 
 
@@ -85,6 +88,33 @@ def init(ctx: click.Context, demo: bool) -> None:
 
 
 # --- catalog -------------------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def db() -> None:
+    """The database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database to the code's schema (safe to run again)."""
+    engine = make_engine(ctx.find_root().obj["db_url"])
+    before, _ = schema_revision(engine)
+    upgrade(engine, revision)
+    after, head = schema_revision(engine)
+    click.echo(f"database schema: {before or 'empty'} -> {after}" if before != after
+               else f"database schema already at {after} (head {head})")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Print the database's schema revision and the code's."""
+    current, head = schema_revision(make_engine(ctx.find_root().obj["db_url"]))
+    click.echo(f"database: {current or 'empty'}; code: {head}"
+               + ("" if current == head else " (run `voicecart db upgrade`)"))
+
 
 @cli.group(cls=_Group)
 def catalog() -> None:
@@ -155,6 +185,7 @@ def _item_options(required: bool):  # noqa: ANN202 (a decorator)
             click.option("--max-quantity", type=int, default=None),
             click.option("--restriction", type=click.Choice(["none", "pin", "approval",
                                                               "blocked"])),
+            click.option("--stock", help="Units on hand; 'none' to stop tracking stock."),
         ]
         for option in reversed(options):
             func = option(func)

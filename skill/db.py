@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 DB_URL_ENV = "VOICECART_DB_URL"
 
@@ -92,11 +96,59 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    from skill import models  # noqa: F401  (registers every table on Base.metadata)
+INITIAL_REVISION = "0001"
+"""The schema as it was before migrations existed (databases made by ``create_all``)."""
 
-    Base.metadata.create_all(engine)
+
+def alembic_config(connection: Connection) -> AlembicConfig:
+    """Alembic's configuration for VoiceCart's migrations, on ``connection``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "skill:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision``. A database created before migrations existed
+    (tables but no ``alembic_version``) is adopted as the initial revision first."""
+    from alembic import command
+
+    if revision == "head":
+        current, head = schema_revision(engine)
+        if current == head:
+            return
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it; with foreign keys on, dropping the old copy
+            # would cascade into cart and order lines. The pragma only works outside a
+            # transaction, so it is set before BEGIN, and the keys are checked at the end.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                tables = set(inspect(connection).get_table_names())
+                config = alembic_config(connection)
+                if "catalog_items" in tables and "alembic_version" not in tables:
+                    command.stamp(config, INITIAL_REVISION)
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration broke a foreign key; nothing was changed")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """``(the database's revision, the code's head revision)``."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+    return current, head or ""
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

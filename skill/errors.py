@@ -30,10 +30,15 @@ class NotAllowed(VoiceCartError):
 
     code = "not_allowed"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, item: str = "",
+                 left: int | None = None) -> None:
         super().__init__(message)
         if code:
             self.code = code
+        self.item = item
+        """The item's name, when the rule is about one item (for the spoken reply)."""
+        self.left = left
+        """Units still in stock, for ``out_of_stock``."""
 
 
 class ImportFailed(VoiceCartError):

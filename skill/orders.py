@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
@@ -245,12 +246,48 @@ def place_order(
     try:
         with session.begin_nested():
             session.add(order)
+            session.flush()
+            take_stock(session, order_quote)  # out of stock: the savepoint undoes the order
     except IntegrityError:
         existing = find_by_key(session, account, idempotency_key)
         if existing is None:
             raise
         return existing, False
     return order, True
+
+
+def take_stock(session: Session, order_quote: Quote) -> None:
+    """Take the quote's quantities from stock, or raise NotAllowed(out_of_stock).
+
+    One conditional UPDATE per tracked item: concurrent orders queue on the row and each
+    sees the stock the one before left, so stock never goes below zero (the table's CHECK
+    constraint stands behind this).
+    """
+    for line in order_quote.lines:
+        taken = session.execute(
+            update(CatalogItem)
+            .where(CatalogItem.id == line.item_id, CatalogItem.stock.is_not(None),
+                   CatalogItem.stock >= line.quantity)
+            .values(stock=CatalogItem.stock - line.quantity)
+            .execution_options(synchronize_session="fetch"))
+        if taken.rowcount == 0:
+            stock = session.scalar(select(CatalogItem.stock)
+                                   .where(CatalogItem.id == line.item_id))
+            if stock is not None:
+                raise NotAllowed(f"{line.name}: only {stock} in stock" if stock
+                                 else f"{line.name} is out of stock", code="out_of_stock",
+                                 item=line.name, left=stock)
+
+
+def return_stock(session: Session, order: Order) -> None:
+    """Put a cancelled or rejected order's quantities back into stock (tracked items)."""
+    for line in order.lines:
+        if line.item_id is not None:
+            session.execute(
+                update(CatalogItem)
+                .where(CatalogItem.id == line.item_id, CatalogItem.stock.is_not(None))
+                .values(stock=CatalogItem.stock + line.quantity)
+                .execution_options(synchronize_session="fetch"))
 
 
 def checkout(session: Session, store: StoreSettings, account: Account, *, idempotency_key: str,
@@ -292,9 +329,14 @@ def list_orders(session: Session, *, account: Account | None = None,
     return list(session.scalars(query.limit(limit)))
 
 
-def get_order(session: Session, order_id: int) -> Order:
-    """The order with ``order_id``, or NotFound."""
-    order = session.scalars(_orders_query().where(Order.id == order_id)).first()
+def get_order(session: Session, order_id: int, *, lock: bool = False) -> Order:
+    """The order with ``order_id``, or NotFound. With ``lock``, the row is locked until the
+    transaction ends (PostgreSQL; SQLite's writers are serialized anyway) and re-read, so two
+    people changing one order's status take turns and the second sees the first's change."""
+    query = _orders_query().where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = session.scalars(query).first()
     if order is None:
         raise NotFound(f"no order {order_id}")
     return order
@@ -323,6 +365,7 @@ def cancel_order(session: Session, store: StoreSettings, account: Account, order
     now = now or utcnow()
     if order.account_id != account.id:
         raise NotFound(f"no order {order.id}")
+    order = get_order(session, order.id, lock=True)
     status = OrderStatus(order.status)
     if status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
         raise NotAllowed(f"order {order.id} is already {status.value}", code="already_closed")
@@ -332,13 +375,14 @@ def cancel_order(session: Session, store: StoreSettings, account: Account, order
     if status is OrderStatus.PLACED and now > cancel_deadline(order, store):
         raise NotAllowed(f"the cancel window of order {order.id} has closed",
                          code="cancel_window_closed")
-    return _set_status(order, OrderStatus.CANCELLED, now, note="cancelled by the shopper")
+    return _set_status(session, order, OrderStatus.CANCELLED, now,
+                       note="cancelled by the shopper")
 
 
 def advance_order(session: Session, order_id: int, status: OrderStatus, *, note: str = "",
                   expected_delivery: date | None = None) -> Order:
     """Move an order along (merchant or owner action), refusing moves that make no sense."""
-    order = get_order(session, order_id)
+    order = get_order(session, order_id, lock=True)
     current = OrderStatus(order.status)
     if status not in TRANSITIONS.get(current, set()):
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS.get(current, set()))) or "none"
@@ -346,7 +390,7 @@ def advance_order(session: Session, order_id: int, status: OrderStatus, *, note:
                          code="bad_transition")
     if expected_delivery is not None:
         order.expected_delivery = expected_delivery
-    return _set_status(order, status, utcnow(), note=note)
+    return _set_status(session, order, status, utcnow(), note=note)
 
 
 def approve_order(session: Session, order_id: int, *, note: str = "") -> Order:
@@ -360,7 +404,7 @@ def reject_order(session: Session, order_id: int, *, note: str = "") -> Order:
 
 
 def _decide_approval(session: Session, order_id: int, status: OrderStatus, note: str) -> Order:
-    order = get_order(session, order_id)
+    order = get_order(session, order_id, lock=True)
     if order.status != OrderStatus.AWAITING_APPROVAL.value:
         raise NotAllowed(f"order {order_id} is {order.status}, not awaiting approval",
                          code="not_awaiting_approval")
@@ -370,10 +414,16 @@ def _decide_approval(session: Session, order_id: int, status: OrderStatus, note:
         total_minor=order.total_minor, currency=order.currency,
         outcome="approved" if status is OrderStatus.PLACED else "rejected",
         reason=note or "owner decision", order_id=order.id)
-    return _set_status(order, status, utcnow(), note=note)
+    return _set_status(session, order, status, utcnow(), note=note)
 
 
-def _set_status(order: Order, status: OrderStatus, now: datetime, *, note: str) -> Order:
+_CLOSED = (OrderStatus.CANCELLED.value, OrderStatus.REJECTED.value)
+
+
+def _set_status(session: Session, order: Order, status: OrderStatus, now: datetime, *,
+                note: str) -> Order:
+    if status.value in _CLOSED and order.status not in _CLOSED:
+        return_stock(session, order)  # nothing will be delivered: the units are free again
     order.status = status.value
     order.events.append(OrderEvent(status=status.value, at=now,
                                    expected_delivery=order.expected_delivery, note=note))

@@ -24,7 +24,7 @@ from skill.accounts import Account
 from skill.cart import cart_items, clear_cart
 from skill.catalog import get_item
 from skill.db import utcnow
-from skill.errors import NotFound
+from skill.errors import NotAllowed, NotFound
 from skill.orders import (
     Order,
     OrderStatus,
@@ -76,13 +76,15 @@ class Outcome:
 
     kind: str
     """``ask_confirm``, ``ask_repeat``, ``ask_pin``, ``placed``, ``sent_for_approval``,
-    ``refused``, ``declined``, ``changed``, ``pin_wrong``, ``locked``."""
+    ``refused``, ``declined``, ``changed``, ``pin_wrong``, ``locked``, ``unavailable``."""
     pending: Pending | None = None
     quote: Quote | None = None
     decision: Decision | None = None
     order: Order | None = None
     created: bool = True
     tries_left: int = 0
+    problem: NotAllowed | None = None
+    """Why an ``unavailable`` purchase could not be placed."""
 
 
 def _audit(session: Session, account: Account, channel: str, q: Quote, outcome: str,
@@ -182,6 +184,8 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
         q = _price(session, store, account, pending)
     except NotFound:
         q = None
+    except NotAllowed as exc:  # sold out (or the merchant changed a limit) since the question
+        return Outcome("unavailable", pending=pending, problem=exc)
     lines = [(ln.sku, ln.quantity) for ln in q.lines] if q else []
     if q is None or q.total_minor != pending.total_minor or lines != pending.lines:
         if q is None or not q.lines:
@@ -199,8 +203,12 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
         return Outcome("ask_pin", pending=pending)
     status = (OrderStatus.AWAITING_APPROVAL if decision.verdict is Verdict.APPROVAL
               else OrderStatus.PLACED)
-    order, created = place_order(session, account, q, idempotency_key=idempotency_key,
-                                 status=status, note=f"voice order ({decision.reason})")
+    try:
+        order, created = place_order(session, account, q, idempotency_key=idempotency_key,
+                                     status=status, note=f"voice order ({decision.reason})")
+    except NotAllowed as exc:  # another order took the last units a moment ago
+        _audit(session, account, channel, q, "refused", exc.code)
+        return Outcome("unavailable", pending=pending, quote=q, problem=exc)
     if created and pending.kind == "checkout":
         clear_cart(session, account)
     outcome = "placed" if status is OrderStatus.PLACED else "awaiting_approval"

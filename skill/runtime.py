@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from skill.db import create_schema, make_engine, resolve_db_url, session_factory, transaction
+from skill.db import (
+    make_engine,
+    resolve_db_url,
+    schema_revision,
+    session_factory,
+    transaction,
+    upgrade,
+)
+from skill.errors import VoiceCartError
 from skill.resolution import CatalogResolver
 from skill.store import StoreSettings, load_store_settings
 
@@ -24,10 +32,19 @@ class Runtime:
     resolver: CatalogResolver = field(default_factory=CatalogResolver)
 
     @classmethod
-    def open(cls, db_url: str | None = None, store: StoreSettings | None = None) -> Runtime:
-        """Connect to ``db_url`` (or the configured default) and make sure the schema exists."""
+    def open(cls, db_url: str | None = None, store: StoreSettings | None = None, *,
+             migrate: bool = True) -> Runtime:
+        """Connect to ``db_url`` (or the configured default). With ``migrate`` the schema is
+        brought up to date (the embedded default's path); without, an out-of-date schema is
+        an error that says to run ``voicecart db upgrade`` (web workers never migrate)."""
         engine = make_engine(resolve_db_url(db_url))
-        create_schema(engine)
+        if migrate:
+            upgrade(engine)
+        else:
+            current, head = schema_revision(engine)
+            if current != head:
+                raise VoiceCartError(f"the database schema is at {current or 'nothing'}, the "
+                                     f"code needs {head}: run `voicecart db upgrade`")
         return cls(engine, session_factory(engine), store or load_store_settings())
 
     @contextmanager

@@ -105,6 +105,11 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
                           minutes=speech.say_duration(store.pin_lockout_minutes))
     if kind == "declined":
         return turn.reply("purchase.declined")
+    if kind == "unavailable":
+        problem = outcome.problem
+        if problem is not None and problem.code == "out_of_stock":
+            return turn.reply("purchase.sold_out", item=problem.item)
+        return turn.reply("purchase.unavailable")
     if kind == "refused":
         decision = outcome.decision
         assert decision is not None
@@ -139,11 +144,16 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
 
 def _refusal_for(turn: Turn, exc: NotAllowed | NotFound, item: CatalogItem | None) -> Response:
     """What to say when an item cannot be ordered as asked."""
-    name = item.name if item else ""
+    name = item.name if item else getattr(exc, "item", "")
     if isinstance(exc, NotAllowed) and exc.code == "over_max_quantity" and item is not None:
         return turn.reply("item.over_max", item=name, max=item.max_quantity)
     if isinstance(exc, NotAllowed) and exc.code == "not_voice_orderable":
         return turn.reply("item.not_voice_orderable", item=name)
+    if isinstance(exc, NotAllowed) and exc.code == "out_of_stock":
+        if not exc.left:
+            return turn.reply("item.out_of_stock", item=name)
+        return turn.reply("item.low_stock", left=speech.say_quantity(exc.left, name),
+                          count=exc.left, item=name)
     if isinstance(exc, NotFound) and item is not None:
         return turn.reply("reorder.never_ordered", item=name)
     raise exc
