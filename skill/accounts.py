@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Integer, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill.catalog import Restriction
@@ -72,9 +73,14 @@ def pin_matches(pin_hash: str, pin: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
-def find_account(session: Session, user_id: str) -> Account | None:
-    """The account of ``user_id``, or None."""
-    return session.scalar(select(Account).where(Account.user_id == user_id))
+def find_account(session: Session, user_id: str, *, lock: bool = False) -> Account | None:
+    """The account of ``user_id``, or None. With ``lock`` the row stays locked until the
+    transaction ends, so two speakers on one account take turns (PostgreSQL; SQLite's
+    writers are serialized anyway) and each sees what the other's turn wrote."""
+    query = select(Account).where(Account.user_id == user_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def get_account(session: Session, user_id: str) -> Account:
@@ -85,16 +91,21 @@ def get_account(session: Session, user_id: str) -> Account:
     return account
 
 
-def get_or_create_account(session: Session, user_id: str) -> Account:
-    """The account of ``user_id``, created with default settings on first use."""
+def get_or_create_account(session: Session, user_id: str, *, lock: bool = False) -> Account:
+    """The account of ``user_id``, created with default settings on first use (two first
+    requests at once create it once). ``lock`` as in ``find_account``."""
     if not user_id or not user_id.strip():
         raise InvalidInput("user id is empty")
-    account = find_account(session, user_id)
+    account = find_account(session, user_id, lock=lock)
     if account is None:
         account = Account(user_id=user_id, pin_failures=0, approval_required=False,
                           pin_required=False, restricted_categories={})
-        session.add(account)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(account)
+        except IntegrityError:  # the other request created it first
+            account = find_account(session, user_id, lock=lock)
+            assert account is not None
     return account
 
 

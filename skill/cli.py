@@ -502,9 +502,14 @@ def model_check(locale: str) -> None:
 @click.option("--demo/--no-demo", default=None,
               help="Load the demo catalog into an empty database (default: only on the "
                    "embedded SQLite database).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Run under gunicorn with this many worker processes (production). "
+                   "Without it: Flask's development server, for local use only.")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Threads per gunicorn worker.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_verify: bool,
-          demo: bool | None) -> None:
+          demo: bool | None, workers: int | None, threads: int) -> None:
     """Run the Alexa endpoint (POST /alexa) and the health check (GET /health)."""
     import logging
 
@@ -512,6 +517,7 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     runtime = _runtime(ctx)
     if demo or (demo is None and not ctx.find_root().obj["db_url"]):
         runtime.seed_demo()
@@ -519,9 +525,20 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
         raise click.UsageError("give --skill-id (or VOICECART_SKILL_ID) so that only your "
                                "skill's requests are accepted, or --no-verify for local "
                                "development")
-    app = create_app(runtime, AppConfig(skill_id=skill_id, verify=not no_verify))
-    click.echo(f"VoiceCart listening on http://{host}:{port}/alexa "
-               f"(verification {'OFF' if no_verify else 'on'})")
+    config = AppConfig(skill_id=skill_id, verify=not no_verify)
+    where = (f"VoiceCart listening on http://{host}:{port}/alexa "
+             f"(verification {'OFF' if no_verify else 'on'}")
+    if workers:
+        from skill.web.server import GunicornServer
+
+        url = str(runtime.engine.url.render_as_string(hide_password=False))
+        runtime.engine.dispose()  # the master keeps no connections into the fork
+        click.echo(f"{where}, gunicorn, {workers} workers x {threads} threads)")
+        GunicornServer(url, config, host=host, port=port, workers=workers,
+                       threads=threads).run()
+        return
+    app = create_app(runtime, config)
+    click.echo(f"{where}, Flask development server: use --workers N in production)")
     app.run(host=host, port=port, threaded=True)
 
 

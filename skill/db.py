@@ -140,6 +140,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` (``base``: no tables)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
 def schema_revision(engine: Engine) -> tuple[str | None, str]:
     """``(the database's revision, the code's head revision)``."""
     from alembic.runtime.migration import MigrationContext

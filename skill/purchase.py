@@ -198,6 +198,11 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
     if decision.verdict is Verdict.REFUSE:
         _audit(session, account, channel, q, "refused", decision.reason)
         return Outcome("refused", quote=q, decision=decision)
+    new_repeats = {k: v for k, v in decision.repeat_of.items() if k not in pending.repeat_of}
+    if new_repeats:  # e.g. another speaker on the account ordered it since the question
+        pending.repeat_of.update({k: v.isoformat() for k, v in new_repeats.items()})
+        pending.step = "repeat"
+        return Outcome("ask_repeat", pending=pending)
     if decision.verdict is Verdict.PIN and pending.step != "pin":
         pending.step, pending.verdict = "pin", Verdict.PIN.value
         return Outcome("ask_pin", pending=pending)

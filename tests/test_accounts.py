@@ -3,6 +3,8 @@ import pytest
 from skill.accounts import get_or_create_account, hash_pin, pin_matches, set_limits, set_pin
 from skill.errors import InvalidInput
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_pin_is_salted_slow_hash():
     first, second = hash_pin("1234"), hash_pin("1234")

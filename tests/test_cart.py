@@ -5,6 +5,8 @@ from skill.cart import add_to_cart, clear_cart, read_cart, remove_from_cart
 from skill.catalog import get_item
 from skill.errors import InvalidInput, NotAllowed, NotFound
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_add_read_remove_clear(runtime):
     with runtime.transaction() as s:

@@ -11,6 +11,8 @@ from skill.catalog import (
 )
 from skill.errors import InvalidInput, NotFound
 
+pytestmark = pytest.mark.both_databases
+
 GOOD = {"sku": "TEA-1", "name": "green tea", "synonyms": "tea| Green  Tea |matcha",
         "price": "4.50", "currency": "usd", "category": "Grocery", "reorderable": "yes",
         "max_quantity": "5", "restriction": "PIN"}

@@ -6,6 +6,8 @@ from skill.catalog import list_items
 from skill.catalog_io import export_catalog, import_catalog, parse_catalog_file
 from skill.errors import ImportFailed
 
+pytestmark = pytest.mark.both_databases
+
 HEADER = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction\n"
 
 

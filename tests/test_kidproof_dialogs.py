@@ -13,6 +13,8 @@ from skill.db import utcnow
 from tests.alexa_requests import USER_ID
 from tests.test_skill_dialogs import give_history, orders_of
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def with_pin(runtime):

@@ -3,10 +3,14 @@
 import subprocess
 import sys
 
+import pytest
+
 from skill.accounts import set_limits, set_pin
 from skill.orders import list_orders
 from skill.speech import ssml_to_text
 from voice_local.session import LocalConversation
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_talk_text_from_a_pipe(db_url):

@@ -24,6 +24,8 @@ from skill.orders import (
     spent_since,
 )
 
+pytestmark = pytest.mark.both_databases
+
 
 def count_orders(runtime):
     with runtime.transaction() as s:

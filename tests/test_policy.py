@@ -10,6 +10,8 @@ from skill.db import utcnow
 from skill.orders import place_order, quote
 from skill.policy import Verdict, decide
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def decide_for(runtime):

@@ -5,6 +5,8 @@ import pytest
 from skill.audit import list_attempts
 from tests.redteam import SCRIPTS, run_script
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def results(runtime, send):

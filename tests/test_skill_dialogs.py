@@ -13,6 +13,8 @@ from skill.db import utcnow
 from skill.orders import Order, list_orders, place_order, quote
 from tests.alexa_requests import USER_ID
 
+pytestmark = pytest.mark.both_databases
+
 
 def orders_of(runtime, user_id=USER_ID):
     with runtime.transaction() as s:

@@ -176,7 +176,9 @@ def _ask_for_item(turn: Turn, intent: str, quantity: int | None,
 
 
 def _account(turn: Turn, session: Session) -> Account:
-    return get_or_create_account(session, turn.user_id)
+    # Locked: two speakers (or two workers) on one account take turns, so a cart line or a
+    # purchase decision is never made on a stale read.
+    return get_or_create_account(session, turn.user_id, lock=True)
 
 
 def decline_pending(turn: Turn, reason: str) -> purchase.Pending | None:

@@ -1,0 +1,39 @@
+"""Production serving: gunicorn with N worker processes, each with its own database engine.
+
+The Flask development server (``voicecart serve`` without ``--workers``) is for one developer
+on one machine. Under gunicorn the workers share nothing but the database, so any worker can
+take any turn: session state travels in Alexa's session attributes, and every purchase step
+is one database transaction with row locks where two turns could meet.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from skill.runtime import Runtime
+from skill.web import AppConfig, create_app
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn, configured in code; each worker builds its app after the fork."""
+
+    def __init__(self, db_url: str, config: AppConfig, *, host: str, port: int,
+                 workers: int, threads: int = 1, timeout: int = 30) -> None:
+        self.db_url = db_url
+        self.app_config = config
+        self.options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                        "timeout": timeout, "accesslog": None, "errorlog": "-",
+                        "worker_class": "gthread" if threads > 1 else "sync",
+                        "keepalive": 5}
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        # After the fork: a connection pool must never cross processes. The schema was
+        # migrated (or checked) by the master before any worker started.
+        runtime = Runtime.open(self.db_url, migrate=False)
+        return create_app(runtime, self.app_config)

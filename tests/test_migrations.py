@@ -1,0 +1,81 @@
+"""Alembic migrations: they build exactly the models' schema, keep data, and adopt a
+database made before migrations existed."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import inspect, text
+
+from skill import models  # noqa: F401
+from skill.cli import cli
+from skill.db import Base, downgrade, make_engine, schema_revision, upgrade
+from skill.errors import VoiceCartError
+from skill.runtime import Runtime
+
+pytestmark = pytest.mark.both_databases
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)  # as every test database starts
+    yield engine
+    engine.dispose()
+
+
+def differences(engine) -> list:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def test_migrations_build_exactly_the_models_schema(engine):
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    assert differences(engine) == []
+    current, head = schema_revision(engine)
+    assert current == head
+
+
+def test_upgrade_keeps_every_row(engine):
+    downgrade(engine, "base")
+    upgrade(engine, "0001")
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO catalog_items (sku, name, synonyms, price_minor, currency, category, "
+            "reorderable, max_quantity, restriction, updated_at) VALUES ('A', 'apples', '[]', "
+            "100, 'USD', 'food', true, 5, 'none', '2026-01-01T00:00:00+00:00')"))
+        c.execute(text(
+            "INSERT INTO accounts (user_id, pin_failures, approval_required, pin_required, "
+            "restricted_categories, created_at) VALUES ('u', 0, false, false, '{}', "
+            "'2026-01-01T00:00:00+00:00')"))
+        c.execute(text("INSERT INTO carts (account_id, updated_at) VALUES "
+                       "((SELECT id FROM accounts), '2026-01-01T00:00:00+00:00')"))
+        c.execute(text("INSERT INTO cart_lines (cart_id, item_id, quantity) VALUES "
+                       "((SELECT id FROM carts), (SELECT id FROM catalog_items), 2)"))
+    upgrade(engine)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT quantity FROM cart_lines")).scalars().all() == [2]
+        assert c.execute(text("SELECT stock FROM catalog_items")).scalars().all() == [None]
+
+
+def test_a_database_from_before_migrations_is_adopted(engine):
+    downgrade(engine, "base")
+    upgrade(engine, "0001")
+    with engine.begin() as c:  # as create_all left it: tables, no version
+        c.execute(text("DROP TABLE alembic_version"))
+    upgrade(engine)
+    assert differences(engine) == []
+
+
+def test_workers_refuse_an_outdated_schema(engine, db_url):
+    downgrade(engine, "0001")
+    with pytest.raises(VoiceCartError, match="voicecart db upgrade"):
+        Runtime.open(db_url, migrate=False)
+    result = CliRunner().invoke(cli, ["--db", db_url, "db", "current"])
+    assert "0001" in result.output and "run `voicecart db upgrade`" in result.output
+    result = CliRunner().invoke(cli, ["--db", db_url, "db", "upgrade"])
+    assert result.exit_code == 0 and "0001 -> 0002" in result.output
+    Runtime.open(db_url, migrate=False).engine.dispose()
