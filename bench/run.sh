@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 echo "== item resolution"; python3 bench/bench_resolution.py
 echo; echo "== POST /alexa"; python3 bench/bench_endpoint.py
 echo; echo "== voice loop (espeak-ng -> recognizer -> skill)"; python3 bench/bench_voice.py
+echo; echo "== load: reorder dialogs against gunicorn workers (wrk)"; python3 bench/bench_load.py

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the voice loop (speech, PortAudio), the tests and the benchmarks use.
-APT_PACKAGES=(espeak-ng sox libportaudio2)
+APT_PACKAGES=(espeak-ng sox libportaudio2 wrk)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def server(db_url):
+def server(db_url, tmp_path):
     """``(base_url, runtime)``: the demo store served by four gunicorn workers."""
     runtime = Runtime.open(db_url)
     runtime.seed_demo()
@@ -37,8 +37,8 @@ def server(db_url):
     process = subprocess.Popen(
         [sys.executable, "-c", "from skill.cli import main; main()", "--db", db_url, "serve",
          "--no-verify", "--no-demo", "--workers", "4", "--threads", "2", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "VOICECART_SKILL_ID": ""})
+        stdout=(tmp_path / "server.log").open("w"), stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "VOICECART_SKILL_ID": ""})  # a file: an unread pipe could fill
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -47,7 +47,7 @@ def server(db_url):
                     break
             except OSError:
                 if process.poll() is not None:
-                    pytest.fail(process.stdout.read())
+                    pytest.fail((tmp_path / "server.log").read_text())
                 time.sleep(0.05)
         yield base, runtime
     finally:

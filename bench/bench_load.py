@@ -1,0 +1,162 @@
+"""Load: a reorder dialog ("reorder coffee pods", then "yes") driven by wrk over loopback
+against ``voicecart serve --workers N`` (gunicorn), on SQLite and on PostgreSQL. Baseline:
+a bare Flask JSON endpoint under the same gunicorn settings, measured in the same run.
+
+Verification is off for the load (wrk cannot sign requests; ``bench_endpoint.py`` measures
+its cost). The repeat-order question is off (``VOICECART_REPEAT_ORDER_DAYS=0``) so that every
+"yes" places an order. Run: ``python bench/bench_load.py [--seconds 10] [--workers 2]``.
+PostgreSQL comes from ``scripts/postgres.sh`` (started if needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from skill.orders import Order  # noqa: E402
+from skill.runtime import Runtime  # noqa: E402
+from tests.test_serve import free_port  # noqa: E402
+from tests.test_skill_dialogs import give_history  # noqa: E402
+
+USERS = 64
+
+
+def seed(db_url: str) -> None:
+    runtime = Runtime.open(db_url)
+    runtime.seed_demo()
+    for number in range(USERS):
+        give_history(runtime, "CF-PODS-24", 2, 30, user_id=f"bench-user-{number}")
+    runtime.engine.dispose()
+
+
+def wait_for(url: str, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:  # answering, if only "method not allowed"
+            return
+        except OSError:
+            if process.poll() is not None:
+                process.log.seek(0)  # type: ignore[attr-defined]
+                raise SystemExit(process.log.read()) from None  # type: ignore[attr-defined]
+            time.sleep(0.05)
+    raise SystemExit(f"{url} never answered")
+
+
+def run_wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                          "-s", str(ROOT / "bench/reorder_dialog.lua"), url],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "BENCH_USERS": str(USERS)}).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK_JSON "))
+    result = json.loads(line[len("WRK_JSON "):])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def serve(command: list[str], health: str, env: dict) -> subprocess.Popen:
+    # The server's log goes to a file: an unread pipe would fill and stall the server.
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, **env})
+    process.log = log  # type: ignore[attr-defined]
+    try:
+        wait_for(health, process)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
+    seed(db_url)
+    port = free_port()
+    voicecart = serve([sys.executable, "-c", "from skill.cli import main; main()", "--db",
+                       db_url, "serve", "--no-verify", "--no-demo", "--workers",
+                       str(args.workers), "--port", str(port)],
+                      f"http://127.0.0.1:{port}/health",
+                      {"VOICECART_REPEAT_ORDER_DAYS": "0", "VOICECART_SKILL_ID": ""})
+    try:
+        dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+    finally:
+        stop(voicecart)
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        placed = connection.scalar(select(func.count()).select_from(Order)
+                                   .where(Order.idempotency_key.like("bench.request.%")))
+    engine.dispose()
+    port = free_port()
+    bare = serve([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
+                  f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
+                 f"http://127.0.0.1:{port}/alexa", {})
+    try:
+        baseline = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+    finally:
+        stop(bare)
+    return {"database": name, "dialog": dialog, "bare": baseline, "orders": placed}
+
+
+def postgres_url() -> str:
+    url = os.environ.get("VOICECART_TEST_PG_URL")
+    if not url:
+        out = subprocess.run(["bash", str(ROOT / "scripts/postgres.sh"), "start"],
+                             capture_output=True, text=True, check=True).stdout
+        url = out.strip().split("=", 1)[1]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS voicecart_bench WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE voicecart_bench"))
+    admin.dispose()
+    return make_url(url).set(database="voicecart_bench").render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: bash scripts/setup.sh installs it")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        if args.only in (None, "sqlite"):
+            results.append(measure("SQLite", f"sqlite:///{folder}/bench.db", args))
+        if args.only in (None, "postgresql"):
+            results.append(measure("PostgreSQL", postgres_url(), args))
+    print(f"gunicorn {args.workers} workers, wrk 2 threads x {args.connections} connections, "
+          f"{args.seconds} s each; a dialog is two requests")
+    for r in results:
+        d, b = r["dialog"], r["bare"]
+        print(f"{r['database']:<10} dialog: {d['rps']:7.1f} req/s  p50 {d['p50_ms']:6.2f} ms  "
+              f"p99 {d['p99_ms']:7.2f} ms  errors {d['errors'] + d['non_2xx']}  "
+              f"orders placed {r['orders']} ({r['orders'] / d['seconds']:.1f}/s)")
+        print(f"{'':<10} bare:   {b['rps']:7.1f} req/s  p50 {b['p50_ms']:6.2f} ms  "
+              f"p99 {b['p99_ms']:7.2f} ms  -> dialog throughput is 1/{b['rps'] / d['rps']:.1f}"
+              f" of bare Flask")
+
+
+if __name__ == "__main__":
+    main()
