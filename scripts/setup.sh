@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the voice loop (speech, PortAudio), the tests and the benchmarks use.
-APT_PACKAGES=(espeak-ng sox libportaudio2 wrk)
+# Debian packages: speech and audio for the voice loop (espeak-ng, sox, PortAudio), the load
+# generator for the benchmarks (wrk) and the browser for the console tests (chromium; never
+# a browser downloaded by Playwright). PostgreSQL comes with scripts/postgres.sh.
+APT_PACKAGES=(espeak-ng sox libportaudio2 wrk chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -83,6 +83,11 @@ def find_account(session: Session, user_id: str, *, lock: bool = False) -> Accou
     return session.scalar(query)
 
 
+def list_accounts(session: Session, *, limit: int = 500) -> list[Account]:
+    """Accounts, newest first."""
+    return list(session.scalars(select(Account).order_by(Account.id.desc()).limit(limit)))
+
+
 def get_account(session: Session, user_id: str) -> Account:
     """The account of ``user_id``, or NotFound."""
     account = find_account(session, user_id)

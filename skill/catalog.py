@@ -98,43 +98,70 @@ _FALSE = {"false", "no", "0", "n"}
 def parse_item(record: dict) -> ItemSpec:
     """Validate one import-format record (strings, or JSON values) into an ItemSpec.
 
-    Raises InvalidInput naming the first bad field.
+    Raises InvalidInput whose message names the first bad field and whose ``fields`` maps
+    every bad field to its message (for a form to show each next to its field).
     """
     missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
-        raise InvalidInput(f"missing field(s): {', '.join(missing)}")
+        raise InvalidInput(f"missing field(s): {', '.join(missing)}",
+                           fields=dict.fromkeys(missing, "required"))
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for field, parse in _FIELD_PARSERS:
+        if field not in record:
+            continue
+        try:
+            values[field] = parse(record[field], values)
+        except InvalidInput as exc:
+            errors[field] = str(exc)
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), fields=errors)
+    return ItemSpec(values["sku"], values["name"], values["synonyms"], values["price"],
+                    values["currency"], values["category"], values["reorderable"],
+                    values["max_quantity"], values["restriction"], values.get("stock"),
+                    "stock" in record)
 
-    sku = _text(record["sku"], "sku")
+
+def _sku(value: object, _: dict) -> str:
+    sku = _text(value, "sku")
     if not _SKU.match(sku):
         raise InvalidInput(f"sku {sku!r} must be letters, digits, '.', '_' or '-' (64 at most)")
-    name = _text(record["name"], "name")
+    return sku
+
+
+def _name(value: object, _: dict) -> str:
+    name = _text(value, "name")
     if len(name) > 200:
         raise InvalidInput("name is longer than 200 characters")
-    synonyms = _synonyms(record["synonyms"])
-    currency = _text(record["currency"], "currency").upper()
+    return name
+
+
+def _currency(value: object, _: dict) -> str:
+    currency = _text(value, "currency").upper()
     if not money.valid_currency(currency):
         raise InvalidInput(f"currency {currency!r} is not a three-letter ISO code")
+    return currency
+
+
+def _price(value: object, values: dict) -> int:
     try:
-        price_minor = money.parse_amount(str(record["price"]), currency)
+        price_minor = money.parse_amount(str(value), str(values.get("currency", "USD")))
     except ValueError as exc:
         raise InvalidInput(f"price: {exc}") from None
     if price_minor <= 0:
         raise InvalidInput("price must be more than zero")
-    category = _text(record["category"], "category").lower()
-    reorderable = _flag(record["reorderable"], "reorderable")
-    max_quantity = _positive_int(record["max_quantity"], "max_quantity")
+    return price_minor
+
+
+def _restriction(value: object, _: dict) -> Restriction:
     try:
-        restriction = Restriction(str(record["restriction"]).strip().lower())
+        return Restriction(str(value).strip().lower())
     except ValueError:
         allowed = ", ".join(r.value for r in Restriction)
-        raise InvalidInput(
-            f"restriction {record['restriction']!r} is not one of {allowed}") from None
-    stock = _stock(record["stock"]) if "stock" in record else None
-    return ItemSpec(sku, name, synonyms, price_minor, currency, category,
-                    reorderable, max_quantity, restriction, stock, "stock" in record)
+        raise InvalidInput(f"restriction {value!r} is not one of {allowed}") from None
 
 
 def _text(value: object, field: str) -> str:
@@ -197,6 +224,21 @@ def _stock(value: object) -> int | None:
     return number
 
 
+_FIELD_PARSERS = (
+    ("sku", _sku),
+    ("name", _name),
+    ("synonyms", lambda v, _: _synonyms(v)),
+    ("currency", _currency),  # before price: the currency decides the price's decimals
+    ("price", _price),
+    ("category", lambda v, _: _text(v, "category").lower()),
+    ("reorderable", lambda v, _: _flag(v, "reorderable")),
+    ("max_quantity", lambda v, _: _positive_int(v, "max_quantity")),
+    ("restriction", _restriction),
+    ("stock", lambda v, _: _stock(v)),
+)
+"""Each field's parser, in order; a parser may use the fields parsed before it."""
+
+
 def spec_of(item: CatalogItem) -> ItemSpec:
     """The ItemSpec of a stored item (for export and for editing)."""
     return ItemSpec(item.sku, item.name, list(item.synonyms), item.price_minor, item.currency,
@@ -241,6 +283,16 @@ def list_items(session: Session, *, reorderable_only: bool = False) -> list[Cata
     return list(session.scalars(query))
 
 
+def search_items(session: Session, query: str = "") -> list[CatalogItem]:
+    """Items whose sku, name, synonyms or category contain ``query`` (all when empty)."""
+    needle = query.strip().lower()
+    items = list_items(session)
+    if not needle:
+        return items
+    return [i for i in items
+            if needle in " ".join([i.sku, i.name, i.category, *i.synonyms]).lower()]
+
+
 def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
     """Add a new item; InvalidInput if the sku is taken."""
     if find_item(session, spec.sku) is not None:
@@ -257,6 +309,8 @@ def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
     item = get_item(session, sku)
     record = spec_of(item).as_record()
     record.update({k: v for k, v in changes.items() if v is not None})
+    if "stock" in changes and changes["stock"] is None:
+        record["stock"] = ""  # stop tracking stock
     spec = parse_item(record)
     if spec.sku != sku and find_item(session, spec.sku) is not None:
         raise InvalidInput(f"sku {spec.sku!r} already exists")

@@ -32,13 +32,17 @@ def parse_catalog_file(path: Path) -> list[ItemSpec]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    return parse_catalog_bytes(raw, "json" if path.suffix.lower() == ".json" else "csv")
+
+
+def parse_catalog_bytes(raw: bytes, fmt: str) -> list[ItemSpec]:
+    """Validate an uploaded catalog (``fmt`` is ``csv`` or ``json``); ImportFailed lists
+    every bad row."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed([(text_line(raw, exc.start), "not UTF-8 text")]) from None
-    if path.suffix.lower() == ".json":
-        return parse_json(text)
-    return parse_csv(text)
+    return parse_json(text) if fmt == "json" else parse_csv(text)
 
 
 def text_line(raw: bytes, offset: int) -> int:

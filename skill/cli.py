@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from skill import interaction_model, money
+from skill import admins, interaction_model, money
 from skill.accounts import (
     Account,
     get_or_create_account,
@@ -320,11 +320,15 @@ def account() -> None:
     """Shopper accounts: voice PIN and spending rules (created on first use)."""
 
 
-def _read_pin() -> str:
+def _read_secret(prompt: str) -> str:
+    """A secret from a hidden prompt, or one line of standard input (never an argument)."""
     if sys.stdin.isatty():
-        return click.prompt("New four-digit voice PIN", hide_input=True,
-                            confirmation_prompt=True).strip()
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True).strip()
     return sys.stdin.readline().strip()
+
+
+def _read_pin() -> str:
+    return _read_secret("New four-digit voice PIN")
 
 
 @account.command("set-pin")
@@ -413,6 +417,64 @@ def _describe_account(acct: Account, currency: str) -> str:
             f"restricted categories {rules}{locked}")
 
 
+# --- console admins and API tokens --------------------------------------------------------
+
+@cli.group(cls=_Group)
+def admin() -> None:
+    """Who may use the web console (/admin) and the JSON API (/api/v1)."""
+
+
+@admin.command("create")
+@click.argument("username")
+@click.pass_context
+def admin_create(ctx: click.Context, username: str) -> None:
+    """Create a console admin; the password is read from a prompt or standard input."""
+    password = _read_secret(f"Password for {username}")
+    with _runtime(ctx).transaction() as session:
+        admins.create_admin(session, username, password)
+    click.echo(f"created admin {username}: sign in at /admin/login")
+
+
+@admin.command("password")
+@click.argument("username")
+@click.pass_context
+def admin_password(ctx: click.Context, username: str) -> None:
+    """Set a new password for USERNAME (prompt or standard input)."""
+    password = _read_secret(f"New password for {username}")
+    with _runtime(ctx).transaction() as session:
+        admins.set_password(session, username, password)
+    click.echo(f"changed the password of {username}")
+
+
+@admin.group("token", cls=_Group)
+def admin_token() -> None:
+    """API tokens (Authorization: Bearer TOKEN)."""
+
+
+@admin_token.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. shop-sync.")
+@click.pass_context
+def admin_token_create(ctx: click.Context, username: str, name: str) -> None:
+    """Create an API token for USERNAME; it is shown this once only."""
+    with _runtime(ctx).transaction() as session:
+        token = admins.create_token(session, username, name)
+    click.echo(token)
+
+
+@admin_token.command("revoke")
+@click.argument("username")
+@click.argument("name")
+@click.pass_context
+def admin_token_revoke(ctx: click.Context, username: str, name: str) -> None:
+    """Revoke USERNAME's tokens called NAME."""
+    with _runtime(ctx).transaction() as session:
+        count = admins.revoke_token(session, username, name)
+    if not count:
+        raise click.ClickException(f"{username} has no token called {name!r}")
+    click.echo(f"revoked {count} token(s)")
+
+
 # --- approvals -----------------------------------------------------------------------------
 
 @cli.group(cls=_Group)
@@ -468,17 +530,9 @@ def model() -> None:
 @click.pass_context
 def model_build(ctx: click.Context, locale: str, output: Path | None) -> None:
     """Regenerate the item slot type from the catalog."""
-    path = interaction_model.model_path(locale)
-    data = interaction_model.load_model(locale)
     with _runtime(ctx).transaction() as session:
-        interaction_model.rebuild(data, session)
-    problems = interaction_model.check_model(data)
-    if problems:
-        raise VoiceCartError("model not written: " + "; ".join(problems))
-    interaction_model.write_model(data, output or path)
-    count = len(next(t for t in interaction_model.language_model(data)["types"]
-                     if t["name"] == interaction_model.ITEM_TYPE)["values"])
-    click.echo(f"wrote {output or path} with {count} items")
+        path, count = interaction_model.rebuild_file(session, locale, output)
+    click.echo(f"wrote {path} with {count} items")
 
 
 @model.command("check")

@@ -24,6 +24,11 @@ class InvalidInput(VoiceCartError):
 
     code = "invalid_input"
 
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+        """Field name -> what is wrong with it, when the input was a record or a form."""
+
 
 class NotAllowed(VoiceCartError):
     """A valid request that the rules forbid (quantity over the limit, a blocked item...)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from skill.catalog import list_items
+from skill.errors import VoiceCartError
 
 ITEM_TYPE = "CATALOG_ITEM"
 MODEL_DIR_ENV = "VOICECART_MODEL_DIR"
@@ -76,6 +77,22 @@ def rebuild(model: dict, session: Session) -> dict:
         types.append(item_type)
     item_type["values"] = item_type_values(session)
     return model
+
+
+def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None
+                 ) -> tuple[Path, int]:
+    """Regenerate the locale's model file from the catalog (checked before it is written):
+    ``(where it was written, how many items it names)``. The CLI, the console and the API
+    all rebuild through here."""
+    data = rebuild(load_model(locale), session)
+    problems = check_model(data)
+    if problems:
+        raise VoiceCartError("model not written: " + "; ".join(problems))
+    path = output or model_path(locale)
+    write_model(data, path)
+    count = len(next(t for t in language_model(data)["types"]
+                     if t["name"] == ITEM_TYPE)["values"])
+    return path, count
 
 
 def write_model(model: dict, path: Path) -> None:

@@ -1,12 +1,17 @@
-"""The web application: the Alexa endpoint and a health check (the console comes later)."""
+"""The web application: the Alexa endpoint, the merchant console (``/admin``), the JSON API
+(``/api/v1``) and a health check."""
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
-from flask import Flask, jsonify
+import platformdirs
+from flask import Flask, jsonify, render_template, request
 from sqlalchemy import text
 
 from skill.runtime import Runtime
@@ -16,6 +21,8 @@ log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 256 * 1024
 """Alexa requests are a few KB; anything far larger is refused before it is parsed."""
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+"""Catalog imports through the console and the API may be large."""
 
 
 @dataclass
@@ -29,18 +36,47 @@ class AppConfig:
     cert_fetcher: CertFetcher = field(default=fetch_certificate_chain)
     trust_store: object | None = None
     """A ``cryptography`` Store of trusted roots; None means the Mozilla set from certifi."""
+    secret_key: str | None = None
+    """Signs the console's session cookies; None: ``VOICECART_SECRET_KEY``, else a key kept
+    in the user data directory (shared by every worker on the machine)."""
+    secure_cookies: bool = False
+    """Send the console's cookie over HTTPS only (set behind a TLS proxy)."""
 
     @classmethod
     def from_env(cls) -> AppConfig:
         """Settings from the environment."""
-        verify = os.environ.get("VOICECART_VERIFY", "1").lower() not in ("0", "false", "no")
-        return cls(skill_id=os.environ.get("VOICECART_SKILL_ID") or None, verify=verify)
+        def flag(name: str, default: str) -> bool:
+            return os.environ.get(name, default).lower() not in ("0", "false", "no")
+
+        return cls(skill_id=os.environ.get("VOICECART_SKILL_ID") or None,
+                   verify=flag("VOICECART_VERIFY", "1"),
+                   secure_cookies=flag("VOICECART_SECURE_COOKIES", "0"))
+
+
+def secret_key(configured: str | None = None) -> str:
+    """The key that signs console sessions (see ``AppConfig.secret_key``)."""
+    key = configured or os.environ.get("VOICECART_SECRET_KEY")
+    if key:
+        return key
+    path = Path(platformdirs.user_data_dir("voicecart", appauthor=False)) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # created once, readable by this user only; a racing worker reads the winner's
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
     """The Flask application for ``runtime``."""
+    from flask_wtf.csrf import CSRFProtect
+
     from skill.alexa import build_skill
     from skill.web.alexa import alexa_blueprint
+    from skill.web.api import api_blueprint
+    from skill.web.console import console_blueprint
 
     config = config or AppConfig.from_env()
     if config.verify and not config.skill_id:
@@ -50,12 +86,26 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
         log.warning("Alexa request verification is OFF: local development only, never expose "
                     "this endpoint to the internet")
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.config.update(MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, SECRET_KEY=secret_key(config.secret_key),
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.secure_cookies,
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=8), WTF_CSRF_TIME_LIMIT=None)
     verifier = (RequestVerifier(config.skill_id, fetcher=config.cert_fetcher,
                                 trust_store=config.trust_store)  # type: ignore[arg-type]
                 if config.verify else None)
     skill = build_skill(runtime, config.skill_id)
-    app.register_blueprint(alexa_blueprint(skill, verifier, config.skill_id))
+    alexa = alexa_blueprint(skill, verifier, config.skill_id)
+
+    @alexa.before_request
+    def small_bodies_only() -> None:
+        request.max_content_length = MAX_REQUEST_BYTES
+
+    api = api_blueprint(runtime)
+    app.register_blueprint(alexa)
+    app.register_blueprint(api)
+    app.register_blueprint(console_blueprint(runtime))
+    csrf = CSRFProtect(app)  # the console's forms; machines authenticate otherwise
+    csrf.exempt(alexa)
+    csrf.exempt(api)
     app.extensions["voicecart"] = runtime
 
     @app.get("/health")
@@ -78,6 +128,8 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_error: Exception):  # noqa: ANN202
+        if request.path.startswith("/admin"):
+            return render_template("admin/not_found.html"), 404
         return jsonify(error="not found"), 404
 
     return app

@@ -1,0 +1,349 @@
+"""The merchant console at ``/admin``: server-rendered pages over the same services as the
+command line. Every page needs a signed-in admin; every form carries a CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from skill import interaction_model, money
+from skill.accounts import get_account, list_accounts, restrict_category, set_limits, set_pin
+from skill.admins import authenticate
+from skill.audit import list_attempts
+from skill.catalog import (
+    FIELDS,
+    get_item,
+    parse_item,
+    remove_item,
+    search_items,
+    spec_of,
+    upsert_items,
+)
+from skill.catalog import add_item as add_catalog_item
+from skill.catalog import update_item as update_catalog_item
+from skill.catalog_io import parse_catalog_bytes
+from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
+from skill.orders import (
+    TRANSITIONS,
+    OrderStatus,
+    advance_order,
+    approve_order,
+    get_order,
+    list_orders,
+    reject_order,
+)
+from skill.runtime import Runtime
+
+ITEM_DEFAULTS = {"currency": "USD", "reorderable": "true", "max_quantity": "5",
+                 "restriction": "none", "stock": "", "synonyms": ""}
+AUDIT_OUTCOMES = ("placed", "awaiting_approval", "approved", "rejected", "declined", "refused",
+                  "pin_failed", "locked")
+
+
+def console_blueprint(runtime: Runtime) -> Blueprint:
+    """The console's pages, bound to ``runtime``."""
+    console = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates")
+
+    def signed_in(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            if not session.get("admin"):
+                return redirect(url_for("console.login", next=request.full_path))
+            return view(*args, **kwargs)
+        return wrapper
+
+    # --- sign in ---------------------------------------------------------------------------
+
+    @console.route("/login", methods=["GET", "POST"])
+    def login():  # noqa: ANN202
+        error = None
+        if request.method == "POST":
+            username = request.form.get("username", "")
+            with runtime.transaction() as db:
+                admin = authenticate(db, username, request.form.get("password", ""))
+            if admin is not None:
+                session.clear()
+                session["admin"] = admin.username
+                return redirect(_safe_next(request.args.get("next")))
+            error = "Wrong username or password."
+        return render_template("admin/login.html", error=error), 401 if error else 200
+
+    @console.post("/logout")
+    def logout():  # noqa: ANN202
+        session.clear()
+        return redirect(url_for("console.login"))
+
+    @console.get("/")
+    @signed_in
+    def home():  # noqa: ANN202
+        return redirect(url_for("console.catalog"))
+
+    # --- catalog ---------------------------------------------------------------------------
+
+    @console.get("/catalog")
+    @signed_in
+    def catalog():  # noqa: ANN202
+        query = request.args.get("q", "").strip()
+        with runtime.transaction() as db:
+            items = [spec_of(i) for i in search_items(db, query)]
+        return render_template("admin/catalog.html", items=items, q=query, money=money)
+
+    @console.route("/catalog/new", methods=["GET", "POST"])
+    @signed_in
+    def item_new():  # noqa: ANN202
+        record = {**dict.fromkeys(FIELDS, ""), **ITEM_DEFAULTS}
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            record = _form_record()
+            try:
+                spec = parse_item(record)
+                with runtime.transaction() as db:
+                    add_catalog_item(db, spec)
+                flash(f"Added {spec.sku} ({spec.name}).")
+                return redirect(url_for("console.catalog"))
+            except InvalidInput as exc:
+                errors = exc.fields or {"sku": str(exc)}
+        return render_template("admin/item_form.html", record=record, errors=errors,
+                               new=True), 422 if errors else 200
+
+    @console.route("/catalog/<sku>/edit", methods=["GET", "POST"])
+    @signed_in
+    def item_edit(sku: str):  # noqa: ANN202
+        with runtime.transaction() as db:
+            record = spec_of(_or_404(get_item, db, sku)).as_record()
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            record = _form_record()
+            try:
+                with runtime.transaction() as db:
+                    update_catalog_item(db, sku, record)
+                flash(f"Saved {record['sku']}.")
+                return redirect(url_for("console.catalog"))
+            except InvalidInput as exc:
+                errors = exc.fields or {"sku": str(exc)}
+        return render_template("admin/item_form.html", record=record, errors=errors,
+                               new=False, sku=sku), 422 if errors else 200
+
+    @console.post("/catalog/<sku>/delete")
+    @signed_in
+    def item_delete(sku: str):  # noqa: ANN202
+        with runtime.transaction() as db:
+            _or_404(remove_item, db, sku)
+        flash(f"Removed {sku}. Past orders keep their own copy of it.")
+        return redirect(url_for("console.catalog"))
+
+    @console.post("/catalog/import")
+    @signed_in
+    def catalog_import():  # noqa: ANN202
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("Choose a CSV or JSON file to import.", "error")
+            return redirect(url_for("console.catalog"))
+        fmt = "json" if upload.filename.lower().endswith(".json") else "csv"
+        try:
+            specs = parse_catalog_bytes(upload.read(), fmt)
+            with runtime.transaction() as db:
+                added, updated = upsert_items(db, specs)
+        except ImportFailed as exc:
+            return render_template("admin/import_failed.html", filename=upload.filename,
+                                   problems=exc.problems), 422
+        flash(f"Imported {upload.filename}: {added} added, {updated} updated. Rebuild the "
+              "interaction model so that shoppers can say the new names.")
+        return redirect(url_for("console.catalog"))
+
+    @console.post("/model/rebuild")
+    @signed_in
+    def model_rebuild():  # noqa: ANN202
+        try:
+            with runtime.transaction() as db:
+                path, count = interaction_model.rebuild_file(db)
+        except VoiceCartError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Rebuilt the interaction model with {count} items ({path.name}). Paste it "
+                  "into the Alexa developer console.")
+        return redirect(url_for("console.catalog"))
+
+    # --- orders and approvals --------------------------------------------------------------
+
+    @console.get("/orders")
+    @signed_in
+    def orders():  # noqa: ANN202
+        status = request.args.get("status") or None
+        user = request.args.get("account", "").strip() or None
+        with runtime.transaction() as db:
+            account = get_account(db, user) if user and _exists(db, user) else None
+            found = ([] if user and account is None else list_orders(
+                db, account=account, status=OrderStatus(status) if status else None))
+        return render_template("admin/orders.html", orders=found, status=status,
+                               account=user or "", statuses=[s.value for s in OrderStatus],
+                               money=money)
+
+    @console.get("/orders/<int:order_id>")
+    @signed_in
+    def order(order_id: int):  # noqa: ANN202
+        with runtime.transaction() as db:
+            found = _or_404(get_order, db, order_id)
+            user_id = found.account.user_id
+        moves = sorted(s.value for s in TRANSITIONS.get(OrderStatus(found.status), set()))
+        return render_template("admin/order.html", order=found, user_id=user_id, moves=moves,
+                               money=money)
+
+    @console.post("/orders/<int:order_id>/advance")
+    @signed_in
+    def order_advance(order_id: int):  # noqa: ANN202
+        try:
+            status = OrderStatus(request.form.get("status", ""))
+        except ValueError:
+            flash("Choose a status.", "error")
+            return redirect(url_for("console.order", order_id=order_id))
+        try:
+            with runtime.transaction() as db:
+                advance_order(db, order_id, status, note=request.form.get("note", "").strip())
+            flash(f"Order {order_id} is now {status.value.replace('_', ' ')}.")
+        except NotFound:
+            abort(404)
+        except NotAllowed as exc:
+            flash(str(exc), "error")
+        return redirect(url_for("console.order", order_id=order_id))
+
+    @console.get("/approvals")
+    @signed_in
+    def approvals():  # noqa: ANN202
+        with runtime.transaction() as db:
+            waiting = list_orders(db, status=OrderStatus.AWAITING_APPROVAL)
+        return render_template("admin/approvals.html", orders=waiting, money=money)
+
+    @console.post("/approvals/<int:order_id>/<decision>")
+    @signed_in
+    def approval_decide(order_id: int, decision: str):  # noqa: ANN202
+        act = {"approve": approve_order, "reject": reject_order}.get(decision)
+        if act is None:
+            abort(404)
+        note = f"{decision}d by {session['admin']} in the console"
+        try:
+            with runtime.transaction() as db:
+                act(db, order_id, note=note)
+            done = "approved and placed" if act is approve_order else "rejected"
+            flash(f"Order {order_id} {done}.")
+        except NotFound:
+            abort(404)
+        except NotAllowed as exc:
+            flash(str(exc), "error")
+        return redirect(url_for("console.approvals"))
+
+    # --- accounts and the audit log --------------------------------------------------------
+
+    @console.get("/accounts")
+    @signed_in
+    def accounts():  # noqa: ANN202
+        with runtime.transaction() as db:
+            found = list_accounts(db)
+        return render_template("admin/accounts.html", accounts=found, money=money,
+                               currency=runtime.store.currency)
+
+    @console.route("/accounts/<user_id>", methods=["GET", "POST"])
+    @signed_in
+    def account(user_id: str):  # noqa: ANN202
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            errors = _save_account(runtime, user_id)
+            if not errors:
+                flash("Saved the purchase settings.")
+                return redirect(url_for("console.account", user_id=user_id))
+        with runtime.transaction() as db:
+            found = _or_404(get_account, db, user_id)
+        return render_template("admin/account.html", account=found, errors=errors,
+                               money=money, currency=runtime.store.currency,
+                               levels=["none", "pin", "approval", "blocked"]), (
+            422 if errors else 200)
+
+    @console.get("/audit")
+    @signed_in
+    def audit():  # noqa: ANN202
+        outcome = request.args.get("outcome") or None
+        user = request.args.get("account", "").strip() or None
+        with runtime.transaction() as db:
+            attempts = list_attempts(db, user_id=user, outcome=outcome)
+        return render_template("admin/audit.html", attempts=attempts, outcome=outcome,
+                               account=user or "", outcomes=AUDIT_OUTCOMES, money=money)
+
+    return console
+
+
+def _form_record() -> dict:
+    record = {field: request.form.get(field, "").strip() for field in FIELDS}
+    record["reorderable"] = "true" if request.form.get("reorderable") else "false"
+    return record
+
+
+def _save_account(runtime: Runtime, user_id: str) -> dict[str, str]:
+    """Apply the account form; field -> message for what was wrong (nothing is saved then)."""
+    form = request.form
+    errors: dict[str, str] = {}
+    limits: dict[str, int | None] = {}
+    for field in ("per_order", "per_day"):
+        text = form.get(field, "").strip()
+        try:
+            limits[field] = money.parse_amount(text, runtime.store.currency) if text else None
+        except ValueError as exc:
+            errors[field] = str(exc)
+    pin = form.get("new_pin", "").strip()
+    if pin and not (len(pin) == 4 and pin.isdigit()):
+        errors["new_pin"] = "a PIN is four digits"
+    if errors:
+        return errors
+    try:
+        with runtime.transaction() as db:
+            _or_404(get_account, db, user_id)
+            if form.get("remove_pin"):
+                set_pin(db, user_id, None)
+            elif pin:
+                set_pin(db, user_id, pin)
+            set_limits(db, user_id, per_order_minor=limits["per_order"],
+                       per_day_minor=limits["per_day"],
+                       approval_required=bool(form.get("approval_required")),
+                       pin_required=bool(form.get("pin_required")))
+            for key, level in form.items():
+                if key.startswith("category:") and level:
+                    restrict_category(db, user_id, key.split(":", 1)[1], level)
+            new_category = form.get("new_category", "").strip()
+            if new_category:
+                restrict_category(db, user_id, new_category, form.get("new_level", "approval"))
+    except InvalidInput as exc:
+        return {"pin_required" if "PIN" in str(exc) else "form": str(exc)}
+    return {}
+
+
+def _exists(db: object, user_id: str) -> bool:
+    try:
+        get_account(db, user_id)  # type: ignore[arg-type]
+    except NotFound:
+        return False
+    return True
+
+
+def _or_404(getter: Callable, *args: object) -> object:
+    try:
+        return getter(*args)
+    except NotFound:
+        abort(404)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: a crafted link must not bounce a signed-in admin elsewhere."""
+    if target and target.startswith("/admin") and not urlparse(target).netloc:
+        return target
+    return url_for("console.catalog")

@@ -1,0 +1,152 @@
+"""The console without a browser: nothing reachable signed out, CSRF on every form, account
+settings, the purchase log, the admin command line."""
+
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from skill.accounts import get_account, get_or_create_account
+from skill.admins import admin_for_token, authenticate, create_admin
+from skill.audit import record_attempt
+from skill.cli import cli
+from skill.interaction_model import model_path
+from skill.web import AppConfig, create_app
+
+pytestmark = pytest.mark.both_databases
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(runtime, tmp_path, monkeypatch):
+    shutil.copy(model_path("en-US"), tmp_path / "en-US.json")
+    monkeypatch.setenv("VOICECART_MODEL_DIR", str(tmp_path))
+    with runtime.transaction() as s:
+        create_admin(s, "merchant", PASSWORD)
+    return create_app(runtime, AppConfig(verify=False, secret_key="test"))
+
+
+def csrf(client, path: str = "/admin/login") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+@pytest.fixture
+def client(app):
+    client = app.test_client()
+    response = client.post("/admin/login", data={"username": "merchant", "password": PASSWORD,
+                                                 "csrf_token": csrf(client)})
+    assert response.status_code == 302
+    return client
+
+
+def console_routes(app) -> list[tuple[str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("console.") and rule.endpoint != "console.login":
+            path = re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule)
+            found += [(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}]
+    return found
+
+
+def test_nothing_is_reachable_signed_out(app):
+    client = app.test_client()
+    routes = console_routes(app)
+    assert len(routes) > 15
+    for method, path in routes:
+        response = client.open(path, method=method, data={"csrf_token": csrf(client)})
+        if path == "/admin/logout":
+            continue  # signing out needs no session
+        assert response.status_code == 302, (method, path)
+        assert "/admin/login" in response.headers["Location"]
+
+
+def test_forms_need_the_csrf_token(client):
+    response = client.post("/admin/catalog/new", data={"sku": "X1", "name": "x"})
+    assert response.status_code == 400 and b"CSRF" in response.data
+    response = client.post("/admin/login", data={"username": "merchant", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_wrong_password_and_login_redirects_stay_on_site(app):
+    client = app.test_client()
+    token = csrf(client)
+    wrong = client.post("/admin/login", data={"username": "merchant", "password": "nope",
+                                              "csrf_token": token})
+    assert wrong.status_code == 401 and b"Wrong username or password" in wrong.data
+    sneaky = client.post("/admin/login?next=https://evil.example/admin", data={
+        "username": "merchant", "password": PASSWORD, "csrf_token": token})
+    assert sneaky.headers["Location"].endswith("/admin/catalog")
+
+
+def test_the_alexa_endpoint_and_api_need_no_csrf_token(app):
+    client = app.test_client()
+    assert client.post("/alexa", json={}).status_code == 400  # a request error, not CSRF
+    assert client.post("/api/v1/catalog", json={}).status_code == 401
+
+
+def test_account_settings_from_the_console(client, runtime):
+    with runtime.transaction() as s:
+        get_or_create_account(s, "family")
+    page = client.get("/admin/accounts/family")
+    assert page.status_code == 200 and b"not set" in page.data
+    token = csrf(client, "/admin/accounts/family")
+    bad = client.post("/admin/accounts/family", data={
+        "csrf_token": token, "per_order": "lots", "new_pin": "12"})
+    assert bad.status_code == 422 and b"a PIN is four digits" in bad.data
+    saved = client.post("/admin/accounts/family", data={
+        "csrf_token": token, "new_pin": "2468", "pin_required": "on", "per_order": "40",
+        "approval_required": "on", "new_category": "toys", "new_level": "blocked"},
+        follow_redirects=True)
+    assert saved.status_code == 200 and b"Saved the purchase settings" in saved.data
+    assert b"2468" not in saved.data
+    with runtime.transaction() as s:
+        account = get_account(s, "family")
+        assert account.has_pin and account.pin_required and account.approval_required
+        assert account.per_order_limit_minor == 4000
+        assert account.restricted_categories == {"toys": "blocked"}
+    client.post("/admin/accounts/family", data={"csrf_token": token, "remove_pin": "on"})
+    with runtime.transaction() as s:
+        assert not get_account(s, "family").has_pin
+    assert client.get("/admin/accounts/nobody").status_code == 404
+
+
+def test_purchase_log_filters(client, runtime):
+    with runtime.transaction() as s:
+        for user, outcome in (("kid", "pin_failed"), ("kid", "placed"), ("mum", "placed")):
+            record_attempt(s, user_id=user, channel="alexa", items=[{"sku": "A", "name":
+                           "apples", "quantity": 1}], total_minor=100, currency="USD",
+                           outcome=outcome, reason="test")
+    page = client.get("/admin/audit?outcome=placed&account=kid").text
+    rows = re.findall(r"<tr><td>[^<]+ UTC</td><td>(\w+)</td>", page)
+    assert rows == ["kid"] and "pin failed" not in page.split("<tbody>")[1]
+
+
+def test_rebuild_the_model_and_pages_render(client, tmp_path):
+    token = csrf(client, "/admin/catalog")
+    rebuilt = client.post("/admin/model/rebuild", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert b"Rebuilt the interaction model" in rebuilt.data
+    for path in ("/admin/orders", "/admin/orders?status=delivered", "/admin/approvals",
+                 "/admin/accounts", "/admin/audit", "/admin/catalog?q=coffee"):
+        assert client.get(path).status_code == 200, path
+    missing = client.get("/admin/orders/999999")
+    assert missing.status_code == 404 and b"Not found" in missing.data
+
+
+def test_admin_command_line(db_url, runtime):
+    runner = CliRunner()
+    short = runner.invoke(cli, ["--db", db_url, "admin", "create", "owner"], input="short\n")
+    assert short.exit_code != 0 and "at least 10" in short.output
+    made = runner.invoke(cli, ["--db", db_url, "admin", "create", "owner"], input=PASSWORD + "\n")
+    assert made.exit_code == 0, made.output
+    token = runner.invoke(cli, ["--db", db_url, "admin", "token", "create", "owner", "--name",
+                                "sync"]).output.strip()
+    assert token.startswith("vc_")
+    with runtime.transaction() as s:
+        assert authenticate(s, "owner", PASSWORD) is not None
+        assert admin_for_token(s, token).username == "owner"
+    revoked = runner.invoke(cli, ["--db", db_url, "admin", "token", "revoke", "owner", "sync"])
+    assert revoked.exit_code == 0
+    with runtime.transaction() as s:
+        assert admin_for_token(s, token) is None
