@@ -10,11 +10,14 @@ from voice_local.answers import judge
 from voice_local.matcher import IntentMatcher, normalize
 
 LABELLED = Path(__file__).parent / "data" / "utterances.tsv"
+HELD_OUT = Path(__file__).parent / "data" / "utterances_heldout.tsv"
+"""Written after the matcher was tuned on LABELLED and never used to tune it: the honest
+number for phrasings nobody anticipated."""
 
 
-def labelled():
+def labelled(path: Path = LABELLED):
     rows = []
-    for line in LABELLED.read_text().splitlines():
+    for line in path.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             text, intent, skus, quantity = line.split("\t")
             rows.append((text, intent, None if skus == "-" else set(skus.split("|")),
@@ -44,8 +47,7 @@ def test_labelled_set_is_large_varied_and_not_the_models_samples():
     assert len({intent for _, intent, *_ in rows}) >= 17
 
 
-def test_intent_accuracy_is_at_least_95_percent(matcher, capsys):
-    rows = labelled()
+def accuracy_on(matcher, rows, capsys, title: str) -> float:
     wrong = []
     for text, intent, skus, quantity in rows:
         match = matcher.match(text)
@@ -61,11 +63,22 @@ def test_intent_accuracy_is_at_least_95_percent(matcher, capsys):
                          f"got {match.intent} {match.slots}")
     accuracy = 1 - len(wrong) / len(rows)
     with capsys.disabled():
-        print(f"\nintent matching: {accuracy:.1%} of {len(rows)} labelled utterances "
+        print(f"\nintent matching, {title}: {accuracy:.1%} of {len(rows)} labelled utterances "
               f"({len(wrong)} wrong)")
         for line in wrong:
             print("  " + line)
-    assert accuracy >= 0.95
+    return accuracy
+
+
+def test_intent_accuracy_is_at_least_95_percent(matcher, capsys):
+    assert accuracy_on(matcher, labelled(), capsys, "labelled set") >= 0.95
+
+
+def test_intent_accuracy_on_the_held_out_set(matcher, capsys):
+    """Measured at 88% when the set was written; the floor catches regressions."""
+    rows = labelled(HELD_OUT)
+    assert len(rows) >= 100
+    assert accuracy_on(matcher, rows, capsys, "held-out set") >= 0.85
 
 
 @pytest.mark.parametrize("text", ["yes", "yeah order it", "that's right", "yes please"])
