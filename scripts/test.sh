@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-eval "$(bash scripts/postgres.sh start)"
+PG_ENV="$(bash scripts/postgres.sh start)"  # a failure here stops the run (set -e)
+eval "$PG_ENV"
 trap 'bash scripts/postgres.sh stop' EXIT
 export VOICECART_REQUIRE_PG=1
 python3 -m ruff check .
