@@ -1,6 +1,7 @@
 """The console without a browser: nothing reachable signed out, CSRF on every form, account
 settings, the purchase log, the admin command line."""
 
+import io
 import re
 import shutil
 
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from skill.accounts import get_account, get_or_create_account
 from skill.admins import admin_for_token, authenticate, create_admin
 from skill.audit import record_attempt
+from skill.catalog import get_item
 from skill.cli import cli
 from skill.interaction_model import model_path
 from skill.web import AppConfig, create_app
@@ -150,3 +152,30 @@ def test_admin_command_line(db_url, runtime):
     assert revoked.exit_code == 0
     with runtime.transaction() as s:
         assert admin_for_token(s, token) is None
+
+
+def test_edit_remove_and_import_items(client, runtime, tmp_path):
+    token = csrf(client, "/admin/catalog/CF-PODS-24/edit")
+    form = client.get("/admin/catalog/CF-PODS-24/edit").text
+    assert 'value="coffee pods"' in form
+    record = {"csrf_token": token, "sku": "CF-PODS-24", "name": "coffee pods",
+              "synonyms": "k cups", "price": "bad", "currency": "USD", "category": "grocery",
+              "max_quantity": "6", "restriction": "pin", "stock": "", "reorderable": "on"}
+    refused = client.post("/admin/catalog/CF-PODS-24/edit", data=record)
+    assert refused.status_code == 422 and b"price" in refused.data
+    saved = client.post("/admin/catalog/CF-PODS-24/edit", data={**record, "price": "19.99"},
+                        follow_redirects=True)
+    assert b"Saved CF-PODS-24" in saved.data
+    with runtime.transaction() as s:
+        item = get_item(s, "CF-PODS-24")
+        assert (item.price_minor, item.restriction, item.synonyms) == (1999, "pin", ["k cups"])
+    client.post("/admin/catalog/GC-50/delete", data={"csrf_token": token})
+    assert client.get("/admin/catalog/GC-50/edit").status_code == 404
+    header = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction"
+    upload = (f"{header},stock\nNEW-1,new thing,,2.00,USD,misc,true,5,none,9\n").encode()
+    imported = client.post("/admin/catalog/import", data={
+        "csrf_token": token, "file": (io.BytesIO(upload), "more.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert b"1 added, 0 updated" in imported.data
+    with runtime.transaction() as s:
+        assert get_item(s, "NEW-1").stock == 9
