@@ -42,6 +42,8 @@ class Account(Base):
     """Whether every voice purchase needs the PIN (not only items and orders that demand it)."""
     restricted_categories: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     """Category -> restriction level the owner set (``{"toys": "approval"}``)."""
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    """Where order confirmations are e-mailed (none: only voice and the Alexa app card)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -122,6 +124,20 @@ def set_pin(session: Session, user_id: str, pin: str | None) -> Account:
         account.pin_required = False
     account.pin_failures = 0
     account.voice_locked_until = None
+    return account
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(session: Session, user_id: str, email: str | None) -> Account:
+    """Set (or with None or "", remove) where the account's order confirmations go."""
+    account = get_or_create_account(session, user_id)
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 320 or not _EMAIL.match(email)):
+        raise InvalidInput(f"{email!r} is not an e-mail address", fields={"email": "not an "
+                                                                          "e-mail address"})
+    account.email = email
     return account
 
 

@@ -6,16 +6,19 @@ import json
 import sys
 from contextlib import nullcontext
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from skill import admins, interaction_model, money
+from skill import admins, interaction_model, money, notify
 from skill.accounts import (
     Account,
     get_or_create_account,
     restrict_category,
+    set_email,
     set_limits,
     set_pin,
 )
@@ -331,6 +334,20 @@ def _read_pin() -> str:
     return _read_secret("New four-digit voice PIN")
 
 
+@account.command("set-email")
+@click.argument("user_id")
+@click.argument("email", required=False)
+@click.option("--clear", is_flag=True, help="Remove the address instead.")
+@click.pass_context
+def account_set_email(ctx: click.Context, user_id: str, email: str | None, clear: bool) -> None:
+    """Where USER_ID's order confirmations are e-mailed."""
+    if not clear and not email:
+        raise click.UsageError("give an e-mail address, or --clear")
+    with _runtime(ctx).transaction() as session:
+        set_email(session, user_id, None if clear else email)
+    click.echo(f"{user_id}: order e-mails {'off' if clear else 'to ' + str(email)}")
+
+
 @account.command("set-pin")
 @click.argument("user_id")
 @click.option("--clear", is_flag=True, help="Remove the PIN instead.")
@@ -414,7 +431,8 @@ def _describe_account(acct: Account, currency: str) -> str:
             f"per order {limit(acct.per_order_limit_minor)}, "
             f"per day {limit(acct.per_day_limit_minor)}, "
             f"approval {'required' if acct.approval_required else 'not required'}, "
-            f"restricted categories {rules}{locked}")
+            f"restricted categories {rules}, "
+            f"order e-mails {'to ' + acct.email if acct.email else 'off'}{locked}")
 
 
 # --- console admins and API tokens --------------------------------------------------------
@@ -497,8 +515,9 @@ def approvals_list(ctx: click.Context, as_json: bool, user_id: str | None) -> No
 @click.option("--note", default="approved by the account owner")
 @click.pass_context
 def approvals_approve(ctx: click.Context, order_id: int, note: str) -> None:
-    """Approve ORDER_ID: it is placed."""
-    _decide(ctx, approve_order, order_id, note, "approved and placed")
+    """Approve ORDER_ID: it is placed (and its confirmation e-mail queued)."""
+    _decide(ctx, partial(approve_order, store=_runtime(ctx).store), order_id, note,
+            "approved and placed")
 
 
 @approvals.command("reject")
@@ -514,6 +533,52 @@ def _decide(ctx: click.Context, decide, order_id: int, note: str, done: str) -> 
     with _runtime(ctx).transaction() as session:
         order = decide(session, order_id, note=note)
         click.echo(f"order {order.id} {done}")
+
+
+# --- order e-mails ------------------------------------------------------------------------
+
+@cli.group(cls=_Group)
+def outbox() -> None:
+    """Order confirmation e-mails waiting to be sent (VOICECART_SMTP_URL says where)."""
+
+
+@outbox.command("send")
+@click.option("--watch", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Keep sending, checking every SECONDS (run it beside the server).")
+@click.pass_context
+def outbox_send(ctx: click.Context, watch: int | None) -> None:
+    """Deliver waiting e-mails; failures stay queued and are retried later."""
+    import time
+
+    settings = notify.SmtpSettings.from_env()
+    if settings is None:
+        raise click.UsageError("set VOICECART_SMTP_URL, e.g. smtp://user:password@mail:587")
+    runtime = _runtime(ctx)
+    while True:
+        sent, failed = notify.send_pending(runtime.sessions, settings)
+        if sent or failed or not watch:
+            click.echo(f"sent {sent}, failed {failed} (they are retried later)")
+        if not watch:
+            if failed:
+                raise SystemExit(1)
+            return
+        time.sleep(watch)
+
+
+@outbox.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Sent messages too.")
+@click.pass_context
+def outbox_list(ctx: click.Context, show_all: bool) -> None:
+    """Messages waiting (or failed), oldest first."""
+    with _runtime(ctx).transaction() as session:
+        query = select(notify.OutboxMessage).order_by(notify.OutboxMessage.id)
+        if not show_all:
+            query = query.where(notify.OutboxMessage.sent_at.is_(None))
+        for m in session.scalars(query):
+            state = (f"sent {m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else
+                     f"waiting, {m.attempts} attempt(s)" + (f": {m.last_error}"
+                                                          if m.last_error else ""))
+            click.echo(f"{m.id:>5}  {m.to_address:<30} {m.subject}  [{state}]")
 
 
 # --- the Alexa skill -----------------------------------------------------------------------

@@ -5,7 +5,8 @@ from skill.admins import Admin, ApiToken
 from skill.audit import PurchaseAttempt
 from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
+from skill.notify import OutboxMessage
 from skill.orders import Order, OrderEvent, OrderLine
 
 __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogItem", "Order",
-           "OrderEvent", "OrderLine", "PurchaseAttempt"]
+           "OrderEvent", "OrderLine", "OutboxMessage", "PurchaseAttempt"]

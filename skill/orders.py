@@ -393,9 +393,16 @@ def advance_order(session: Session, order_id: int, status: OrderStatus, *, note:
     return _set_status(session, order, status, utcnow(), note=note)
 
 
-def approve_order(session: Session, order_id: int, *, note: str = "") -> Order:
-    """The account owner approves a purchase that waited for them: it is placed."""
-    return _decide_approval(session, order_id, OrderStatus.PLACED, note)
+def approve_order(session: Session, order_id: int, *, note: str = "",
+                  store: StoreSettings | None = None) -> Order:
+    """The account owner approves a purchase that waited for them: it is placed (and, given
+    the ``store``, its confirmation e-mail is queued)."""
+    order = _decide_approval(session, order_id, OrderStatus.PLACED, note)
+    if store is not None:
+        from skill.notify import queue_order_confirmation  # notify builds on orders
+
+        queue_order_confirmation(session, store, order)
+    return order
 
 
 def reject_order(session: Session, order_id: int, *, note: str = "") -> Order:

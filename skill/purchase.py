@@ -25,6 +25,7 @@ from skill.cart import cart_items, clear_cart
 from skill.catalog import get_item
 from skill.db import utcnow
 from skill.errors import NotAllowed, NotFound
+from skill.notify import queue_order_confirmation
 from skill.orders import (
     Order,
     OrderStatus,
@@ -216,6 +217,8 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
         return Outcome("unavailable", pending=pending, quote=q, problem=exc)
     if created and pending.kind == "checkout":
         clear_cart(session, account)
+    if created and status is OrderStatus.PLACED:
+        queue_order_confirmation(session, store, order)
     outcome = "placed" if status is OrderStatus.PLACED else "awaiting_approval"
     if created:
         _audit(session, account, channel, q, outcome, decision.reason, order)

@@ -230,15 +230,17 @@ def test_accounts_and_pins(call, runtime):
     assert call("PUT", "/accounts/family/pin", json={"pin": "2468"}).status_code == 204
     account = call("PATCH", "/accounts/family", json={
         "per_order_limit": "50", "per_day_limit": 120, "approval_required": True,
-        "pin_required": True, "restricted_categories": {"toys": "approval"}}).get_json()
+        "pin_required": True, "restricted_categories": {"toys": "approval"},
+        "email": "family@example.com"}).get_json()
     assert account == {"user_id": "family", "pin_set": True, "pin_required": True,
                        "approval_required": True, "per_order_limit": "50.00",
                        "per_day_limit": "120.00", "restricted_categories": {"toys": "approval"},
-                       "voice_locked_until": None}
+                       "email": "family@example.com", "voice_locked_until": None}
     assert "2468" not in str(call("GET", "/accounts/family").get_json())
     cleared = call("PATCH", "/accounts/family", json={"per_order_limit": None}).get_json()
     assert cleared["per_order_limit"] is None and cleared["per_day_limit"] == "120.00"
-    for bad in ({"per_day_limit": "lots"}, {"approval_required": "yes"}, {"colour": "red"},
+    for bad in ({"email": "not-an-address"}, {"email": 5}, {"per_day_limit": "lots"},
+                {"approval_required": "yes"}, {"colour": "red"},
                 {"restricted_categories": ["toys"]},
                 {"restricted_categories": {"toys": "sometimes"}}):
         assert call("PATCH", "/accounts/family", json=bad).status_code == 422, bad

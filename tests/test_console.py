@@ -96,9 +96,13 @@ def test_account_settings_from_the_console(client, runtime):
     bad = client.post("/admin/accounts/family", data={
         "csrf_token": token, "per_order": "lots", "new_pin": "12"})
     assert bad.status_code == 422 and b"a PIN is four digits" in bad.data
+    bad_email = client.post("/admin/accounts/family", data={"csrf_token": token,
+                                                             "email": "family at home"})
+    assert bad_email.status_code == 422 and b"not an e-mail address" in bad_email.data
     saved = client.post("/admin/accounts/family", data={
         "csrf_token": token, "new_pin": "2468", "pin_required": "on", "per_order": "40",
-        "approval_required": "on", "new_category": "toys", "new_level": "blocked"},
+        "approval_required": "on", "new_category": "toys", "new_level": "blocked",
+        "email": "family@example.com"},
         follow_redirects=True)
     assert saved.status_code == 200 and b"Saved the purchase settings" in saved.data
     assert b"2468" not in saved.data
@@ -107,6 +111,7 @@ def test_account_settings_from_the_console(client, runtime):
         assert account.has_pin and account.pin_required and account.approval_required
         assert account.per_order_limit_minor == 4000
         assert account.restricted_categories == {"toys": "blocked"}
+        assert account.email == "family@example.com"
     client.post("/admin/accounts/family", data={"csrf_token": token, "remove_pin": "on"})
     with runtime.transaction() as s:
         assert not get_account(s, "family").has_pin

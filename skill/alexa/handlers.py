@@ -129,9 +129,11 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
                    "delivery": speech.say_date(order.expected_delivery, turn.now.date()),
                    "order_id": order.id}
     if kind == "placed":
+        details = turn.text("purchase.details_email" if order.account.email
+                            else "purchase.details_app")
         return turn.reply("purchase.placed", card=("card.placed", card_values),
                           items=order_items(order), total=card_values["total"],
-                          delivery=card_values["delivery"],
+                          delivery=card_values["delivery"], details=details,
                           window=speech.say_duration(store.cancel_window_minutes))
     decision = outcome.decision
     if decision is not None and decision.limit_minor is not None:

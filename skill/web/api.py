@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from importlib import resources
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -22,6 +23,7 @@ from skill.accounts import (
     get_account,
     list_accounts,
     restrict_category,
+    set_email,
     set_limits,
     set_pin,
 )
@@ -52,7 +54,7 @@ from skill.orders import (
 from skill.runtime import Runtime
 
 ACCOUNT_FIELDS = {"per_order_limit", "per_day_limit", "approval_required", "pin_required",
-                  "restricted_categories"}
+                  "restricted_categories", "email"}
 
 
 class ApiError(Exception):
@@ -206,7 +208,7 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
 
     @api.post("/approvals/<int:order_id>/approve")
     def approval_approve(order_id: int):  # noqa: ANN202
-        return _decide(approve_order, order_id, "approved")
+        return _decide(partial(approve_order, store=runtime.store), order_id, "approved")
 
     @api.post("/approvals/<int:order_id>/reject")
     def approval_reject(order_id: int):  # noqa: ANN202
@@ -244,8 +246,12 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
         if not isinstance(rules, dict):
             raise ApiError(422, "restricted_categories must be an object",
                            fields={"restricted_categories": "not an object"})
+        if "email" in body and body["email"] is not None and not isinstance(body["email"], str):
+            raise ApiError(422, "email must be a string or null", fields={"email": "not text"})
         with runtime.transaction() as db:
             get_account(db, user_id)
+            if "email" in body:
+                set_email(db, user_id, body["email"])
             set_limits(db, user_id, per_order_minor=limits["per_order_limit"],
                        per_day_minor=limits["per_day_limit"],
                        approval_required=flags["approval_required"],
@@ -357,6 +363,7 @@ def _account(account: Account, currency: str) -> dict:
             "per_order_limit": amount(account.per_order_limit_minor),
             "per_day_limit": amount(account.per_day_limit_minor),
             "restricted_categories": dict(account.restricted_categories or {}),
+            "email": account.email,
             "voice_locked_until": account.voice_locked_until.isoformat()
             if account.voice_locked_until else None}
 

@@ -4,7 +4,7 @@ command line. Every page needs a signed-in admin; every form carries a CSRF toke
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlparse
 
 from flask import (
@@ -19,7 +19,14 @@ from flask import (
 )
 
 from skill import interaction_model, money
-from skill.accounts import get_account, list_accounts, restrict_category, set_limits, set_pin
+from skill.accounts import (
+    get_account,
+    list_accounts,
+    restrict_category,
+    set_email,
+    set_limits,
+    set_pin,
+)
 from skill.admins import authenticate
 from skill.audit import list_attempts
 from skill.catalog import (
@@ -229,14 +236,15 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     @console.post("/approvals/<int:order_id>/<decision>")
     @signed_in
     def approval_decide(order_id: int, decision: str):  # noqa: ANN202
-        act = {"approve": approve_order, "reject": reject_order}.get(decision)
+        act = {"approve": partial(approve_order, store=runtime.store),
+               "reject": reject_order}.get(decision)
         if act is None:
             abort(404)
         note = f"{decision}d by {session['admin']} in the console"
         try:
             with runtime.transaction() as db:
                 act(db, order_id, note=note)
-            done = "approved and placed" if act is approve_order else "rejected"
+            done = "approved and placed" if decision == "approve" else "rejected"
             flash(f"Order {order_id} {done}.")
         except NotFound:
             abort(404)
@@ -300,6 +308,7 @@ def _save_account(runtime: Runtime, user_id: str) -> dict[str, str]:
             limits[field] = money.parse_amount(text, runtime.store.currency) if text else None
         except ValueError as exc:
             errors[field] = str(exc)
+    email = form.get("email", "").strip()
     pin = form.get("new_pin", "").strip()
     if pin and not (len(pin) == 4 and pin.isdigit()):
         errors["new_pin"] = "a PIN is four digits"
@@ -312,6 +321,7 @@ def _save_account(runtime: Runtime, user_id: str) -> dict[str, str]:
                 set_pin(db, user_id, None)
             elif pin:
                 set_pin(db, user_id, pin)
+            set_email(db, user_id, email)
             set_limits(db, user_id, per_order_minor=limits["per_order"],
                        per_day_minor=limits["per_day"],
                        approval_required=bool(form.get("approval_required")),
@@ -323,6 +333,8 @@ def _save_account(runtime: Runtime, user_id: str) -> dict[str, str]:
             if new_category:
                 restrict_category(db, user_id, new_category, form.get("new_level", "approval"))
     except InvalidInput as exc:
+        if exc.fields:
+            return exc.fields
         return {"pin_required" if "PIN" in str(exc) else "form": str(exc)}
     return {}
 

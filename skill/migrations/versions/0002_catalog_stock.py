@@ -18,8 +18,9 @@ def upgrade() -> None:
     # batch: SQLite cannot add a CHECK constraint to an existing table, so Alembic copies it.
     with op.batch_alter_table("catalog_items") as batch:
         batch.add_column(sa.Column("stock", sa.Integer(), nullable=True))
-        batch.create_check_constraint("ck_catalog_items_stock_not_negative",
-                                      "stock IS NULL OR stock >= 0")
+        batch.create_check_constraint(
+            "ck_catalog_items_stock_not_negative", "stock IS NULL OR stock >= 0"
+        )
 
 
 def downgrade() -> None:
