@@ -629,7 +629,8 @@ def model_check(locale: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_verify: bool,
           demo: bool | None, workers: int | None, threads: int) -> None:
-    """Run the Alexa endpoint (POST /alexa) and the health check (GET /health)."""
+    """Serve the Alexa endpoint (POST /alexa), the merchant console (/admin), the JSON API
+    (/api/v1) and the health check (GET /health)."""
     import logging
 
     from skill.web import AppConfig, create_app
