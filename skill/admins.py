@@ -11,16 +11,19 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from skill.db import Base, UTCDateTime, utcnow
-from skill.errors import InvalidInput, NotFound
+from skill.errors import InvalidInput, NotAllowed, NotFound
 
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOGIN_LOCKOUT = timedelta(minutes=15)
+"""After MAX_FAILED_LOGINS wrong passwords in a row, the admin cannot sign in for this long."""
 TOKEN_PREFIX = "vc_"
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
@@ -34,6 +37,8 @@ class Admin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="admin",
                                                   cascade="all, delete-orphan")
@@ -81,6 +86,7 @@ def set_password(session: Session, username: str, password: str) -> Admin:
     admin = get_admin(session, username)
     check_password_rules(password)
     admin.password_hash = generate_password_hash(password)
+    admin.failed_logins, admin.locked_until = 0, None  # a new password lifts a lockout
     return admin
 
 
@@ -92,13 +98,35 @@ def get_admin(session: Session, username: str) -> Admin:
     return admin
 
 
+class LoginLocked(NotAllowed):
+    """Too many wrong passwords in a row: signing in is refused for a while."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("too many wrong passwords", code="login_locked")
+        self.until = until
+
+
 def authenticate(session: Session, username: str, password: str) -> Admin | None:
-    """The admin if the password is right, else None (in about the same time either way)."""
-    admin = session.scalar(select(Admin).where(Admin.username == username))
+    """The admin if the password is right, else None (in about the same time either way).
+
+    Wrong passwords are counted; the fifth in a row locks the admin out for
+    ``LOGIN_LOCKOUT`` (LoginLocked, even with the right password), so passwords cannot be
+    guessed online. The caller commits the count whatever the outcome.
+    """
+    admin = session.scalar(select(Admin).where(Admin.username == username).with_for_update())
     if admin is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    return admin if check_password_hash(admin.password_hash, password or "") else None
+    now = utcnow()
+    if admin.locked_until is not None and admin.locked_until > now:
+        raise LoginLocked(admin.locked_until)
+    if check_password_hash(admin.password_hash, password or ""):
+        admin.failed_logins, admin.locked_until = 0, None
+        return admin
+    admin.failed_logins = (admin.failed_logins or 0) + 1
+    if admin.failed_logins >= MAX_FAILED_LOGINS:
+        admin.failed_logins, admin.locked_until = 0, now + LOGIN_LOCKOUT
+    return None
 
 
 def create_token(session: Session, username: str, name: str) -> str:

@@ -184,3 +184,27 @@ def test_edit_remove_and_import_items(client, runtime, tmp_path):
     assert b"1 added, 0 updated" in imported.data
     with runtime.transaction() as s:
         assert get_item(s, "NEW-1").stock == 9
+
+
+def test_five_wrong_passwords_lock_sign_in_for_a_while(app, runtime):
+    from datetime import timedelta
+
+    from skill.admins import get_admin, set_password
+    from skill.db import utcnow
+
+    client = app.test_client()
+    token = csrf(client)
+    for _ in range(5):
+        wrong = client.post("/admin/login", data={"username": "merchant", "password": "guess",
+                                                  "csrf_token": token})
+        assert b"Wrong username or password" in wrong.data
+    right = client.post("/admin/login", data={"username": "merchant", "password": PASSWORD,
+                                              "csrf_token": token})
+    assert right.status_code == 401 and b"Too many wrong passwords" in right.data
+    with runtime.transaction() as s:
+        locked = get_admin(s, "merchant").locked_until
+        assert utcnow() + timedelta(minutes=14) < locked <= utcnow() + timedelta(minutes=15)
+        set_password(s, "merchant", "a brand new password")  # the way out
+    unlocked = client.post("/admin/login", data={"username": "merchant", "password":
+                                                 "a brand new password", "csrf_token": token})
+    assert unlocked.status_code == 302

@@ -27,7 +27,7 @@ from skill.accounts import (
     set_limits,
     set_pin,
 )
-from skill.admins import authenticate
+from skill.admins import LoginLocked, authenticate
 from skill.audit import list_attempts
 from skill.catalog import (
     FIELDS,
@@ -41,6 +41,7 @@ from skill.catalog import (
 from skill.catalog import add_item as add_catalog_item
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import parse_catalog_bytes
+from skill.db import utcnow
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
     TRANSITIONS,
@@ -78,13 +79,19 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
         error = None
         if request.method == "POST":
             username = request.form.get("username", "")
-            with runtime.transaction() as db:
-                admin = authenticate(db, username, request.form.get("password", ""))
-            if admin is not None:
-                session.clear()
-                session["admin"] = admin.username
-                return redirect(_safe_next(request.args.get("next")))
-            error = "Wrong username or password."
+            try:
+                with runtime.transaction() as db:
+                    admin = authenticate(db, username, request.form.get("password", ""))
+            except LoginLocked as exc:
+                minutes = max(1, round((exc.until - utcnow()).total_seconds() / 60))
+                error = (f"Too many wrong passwords: try again in {minutes} minutes "
+                         "(or set a new one with voicecart admin password).")
+            else:
+                if admin is not None:
+                    session.clear()
+                    session["admin"] = admin.username
+                    return redirect(_safe_next(request.args.get("next")))
+                error = "Wrong username or password."
         return render_template("admin/login.html", error=error), 401 if error else 200
 
     @console.post("/logout")
