@@ -293,6 +293,18 @@ def search_items(session: Session, query: str = "") -> list[CatalogItem]:
             if needle in " ".join([i.sku, i.name, i.category, *i.synonyms]).lower()]
 
 
+NEW_ITEM_DEFAULTS = {"synonyms": "", "reorderable": "true", "max_quantity": "5",
+                     "restriction": "none", "stock": ""}
+"""What a new item is unless the merchant says otherwise (CLI, console and API alike)."""
+
+
+def new_item_record(given: dict, currency: str) -> dict:
+    """An import-format record for a new item: ``given`` over the defaults, priced in the
+    store's ``currency`` unless another is given; fields not given are empty (and named as
+    such by ``parse_item``)."""
+    return {**dict.fromkeys(FIELDS, ""), **NEW_ITEM_DEFAULTS, "currency": currency, **given}
+
+
 def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
     """Add a new item; InvalidInput if the sku is taken."""
     if find_item(session, spec.sku) is not None:
@@ -308,9 +320,9 @@ def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
     """Change some fields of an item; ``changes`` uses the import format's keys."""
     item = get_item(session, sku)
     record = spec_of(item).as_record()
-    record.update({k: v for k, v in changes.items() if v is not None})
-    if "stock" in changes and changes["stock"] is None:
-        record["stock"] = ""  # stop tracking stock
+    # None (JSON null) empties a field: for stock that means "stop tracking"; a required
+    # field emptied is reported by parse_item.
+    record.update({k: "" if v is None else v for k, v in changes.items()})
     spec = parse_item(record)
     if spec.sku != sku and find_item(session, spec.sku) is not None:
         raise InvalidInput(f"sku {spec.sku!r} already exists")

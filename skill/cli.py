@@ -22,7 +22,7 @@ from skill.accounts import (
     set_limits,
     set_pin,
 )
-from skill.catalog import FIELDS, ItemSpec, add_item, list_items, parse_item, remove_item, spec_of
+from skill.catalog import add_item, list_items, new_item_record, parse_item, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
@@ -182,7 +182,7 @@ def _item_options(required: bool):  # noqa: ANN202 (a decorator)
             click.option("--name", required=required),
             click.option("--synonyms", help="Separated by '|'."),
             click.option("--price", required=required, help="Decimal, e.g. 24.99."),
-            click.option("--currency", default="USD" if required else None),
+            click.option("--currency", help="Default: the store's currency."),
             click.option("--category", required=required),
             click.option("--reorderable/--not-reorderable", default=None),
             click.option("--max-quantity", type=int, default=None),
@@ -210,11 +210,10 @@ def _changes(**fields: object) -> dict:
 @click.pass_context
 def catalog_add(ctx: click.Context, sku: str, **fields: object) -> None:
     """Add a new item SKU."""
-    record = dict.fromkeys(FIELDS, "")
-    record.update({"sku": sku, "reorderable": "true", "max_quantity": "5", "restriction": "none"})
-    record.update(_changes(**fields))
-    spec: ItemSpec = parse_item(record)
-    with _runtime(ctx).transaction() as session:
+    runtime = _runtime(ctx)
+    spec = parse_item(new_item_record({"sku": sku, **_changes(**fields)},
+                                      runtime.store.currency))
+    with runtime.transaction() as session:
         add_item(session, spec)
     click.echo(f"added {spec.sku} ({spec.name})")
 

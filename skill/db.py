@@ -110,6 +110,28 @@ def alembic_config(connection: Connection) -> AlembicConfig:
     return config
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for Alembic, foreign keys held on SQLite.
+
+    SQLite alters a table by copying it; with foreign keys on, dropping the old copy would
+    cascade into cart and order lines. The pragma only works outside a transaction, so it is
+    set before BEGIN, and the keys are checked before the transaction commits.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration broke a foreign key; nothing was changed")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision``. A database created before migrations existed
     (tables but no ``alembic_version``) is adopted as the initial revision first."""
@@ -119,32 +141,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         current, head = schema_revision(engine)
         if current == head:
             return
-    with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # SQLite alters a table by copying it; with foreign keys on, dropping the old copy
-            # would cascade into cart and order lines. The pragma only works outside a
-            # transaction, so it is set before BEGIN, and the keys are checked at the end.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        try:
-            with connection.begin():
-                tables = set(inspect(connection).get_table_names())
-                config = alembic_config(connection)
-                if "catalog_items" in tables and "alembic_version" not in tables:
-                    command.stamp(config, INITIAL_REVISION)
-                command.upgrade(config, revision)
-                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise RuntimeError("the migration broke a foreign key; nothing was changed")
-        finally:
-            if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    with _migrating(engine) as connection:
+        tables = set(inspect(connection).get_table_names())
+        config = alembic_config(connection)
+        if "catalog_items" in tables and "alembic_version" not in tables:
+            command.stamp(config, INITIAL_REVISION)
+        command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate the database back to ``revision`` (``base``: no tables)."""
     from alembic import command
 
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
 
 

@@ -56,12 +56,15 @@ class Speaker:
                 time.sleep(0.02)
         return path
 
-    def say(self, text: str) -> str | None:
-        """Speak ``text`` aloud; the reason, once, when there is no way to play sound."""
+    def say(self, text: str, keep: Path | None = None) -> str | None:
+        """Speak ``text`` aloud (keeping the audio in ``keep`` if given); the reason, once,
+        when there is no way to play sound."""
         if self._cannot_play:
+            if keep is not None:
+                self.synthesize(text, keep)
             return None
         with tempfile.TemporaryDirectory() as folder:
-            path = self.synthesize(text, Path(folder, "reply.wav"))
+            path = self.synthesize(text, keep or Path(folder, "reply.wav"))
             try:
                 play(path)
             except SpeechError as error:

@@ -13,7 +13,7 @@ from pathlib import Path
 from skill.catalog import list_items
 from skill.interaction_model import load_model
 from skill.runtime import Runtime
-from voice_local.audio import Microphone, Utterance, cut_utterances, read_wav
+from voice_local.audio import AudioError, Microphone, Utterance, cut_utterances, read_wav
 from voice_local.grammar import Grammar
 from voice_local.recognition import Recognizer
 from voice_local.session import LocalConversation, Reply
@@ -78,8 +78,6 @@ def wav_turns(audio: list[bytes], recognizer: Recognizer,
 
 def read_wavs(paths: list[Path]) -> list[bytes]:
     """Every file read before the dialog starts; every unreadable one reported at once."""
-    from voice_local.audio import AudioError
-
     audio, problems = [], []
     for path in paths:
         try:
@@ -138,13 +136,17 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
 
     def answer(reply: Reply, number: int) -> None:
         echo(f"voicecart: {reply.speech}")
+        if speaker is None:
+            return
+        keep = save_dir / f"reply-{number:02d}.wav" if save_dir is not None else None
         with while_answering():
-            if save_dir is not None and speaker is not None:
-                speaker.synthesize(reply.speech, save_dir / f"reply-{number:02d}.wav")
-            if speaker is not None and aloud:
-                problem = speaker.say(reply.speech)
-                if problem:
-                    echo(f"({problem}; replies are shown, not spoken)")
+            if not aloud:
+                if keep is not None:
+                    speaker.synthesize(reply.speech, keep)
+                return
+            problem = speaker.say(reply.speech, keep)  # synthesized once, kept and played
+            if problem:
+                echo(f"({problem}; replies are shown, not spoken)")
 
     answer(conversation.launch(), 0)
     for heard in turns:

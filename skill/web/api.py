@@ -32,7 +32,9 @@ from skill.audit import PurchaseAttempt, list_attempts
 from skill.catalog import (
     CatalogItem,
     add_item,
+    find_item,
     get_item,
+    new_item_record,
     parse_item,
     remove_item,
     search_items,
@@ -120,15 +122,9 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
 
     @api.post("/catalog")
     def catalog_add():  # noqa: ANN202
-        record = _body(dict)
-        record.setdefault("synonyms", [])
-        record.setdefault("currency", currency)
-        record.setdefault("reorderable", True)
-        record.setdefault("max_quantity", 5)
-        record.setdefault("restriction", "none")
-        spec = parse_item(record)
+        spec = parse_item(new_item_record(_body(dict), currency))
         with runtime.transaction() as db:
-            if _find(db, spec.sku) is not None:
+            if find_item(db, spec.sku) is not None:
                 raise ApiError(409, f"sku {spec.sku!r} already exists")
             item = add_item(db, spec)
             return jsonify(_item(item)), 201
@@ -309,13 +305,6 @@ def _body(kind: type, *, optional: bool = False) -> dict:
     if not isinstance(body, kind):
         raise ApiError(400, f"the body must be a JSON {'object' if kind is dict else 'list'}")
     return body
-
-
-def _find(db: object, sku: str) -> CatalogItem | None:
-    try:
-        return get_item(db, sku)  # type: ignore[arg-type]
-    except NotFound:
-        return None
 
 
 def _status(value: object) -> OrderStatus:

@@ -20,6 +20,7 @@ from flask import (
 
 from skill import interaction_model, money
 from skill.accounts import (
+    find_account,
     get_account,
     list_accounts,
     restrict_category,
@@ -32,6 +33,7 @@ from skill.audit import list_attempts
 from skill.catalog import (
     FIELDS,
     get_item,
+    new_item_record,
     parse_item,
     remove_item,
     search_items,
@@ -54,8 +56,6 @@ from skill.orders import (
 )
 from skill.runtime import Runtime
 
-ITEM_DEFAULTS = {"currency": "USD", "reorderable": "true", "max_quantity": "5",
-                 "restriction": "none", "stock": "", "synonyms": ""}
 AUDIT_OUTCOMES = ("placed", "awaiting_approval", "approved", "rejected", "declined", "refused",
                   "pin_failed", "locked")
 
@@ -117,7 +117,7 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     @console.route("/catalog/new", methods=["GET", "POST"])
     @signed_in
     def item_new():  # noqa: ANN202
-        record = {**dict.fromkeys(FIELDS, ""), **ITEM_DEFAULTS}
+        record = new_item_record({}, runtime.store.currency)
         errors: dict[str, str] = {}
         if request.method == "POST":
             record = _form_record()
@@ -198,7 +198,7 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
         status = request.args.get("status") or None
         user = request.args.get("account", "").strip() or None
         with runtime.transaction() as db:
-            account = get_account(db, user) if user and _exists(db, user) else None
+            account = find_account(db, user) if user else None
             found = ([] if user and account is None else list_orders(
                 db, account=account, status=OrderStatus(status) if status else None))
         return render_template("admin/orders.html", orders=found, status=status,
@@ -344,14 +344,6 @@ def _save_account(runtime: Runtime, user_id: str) -> dict[str, str]:
             return exc.fields
         return {"pin_required" if "PIN" in str(exc) else "form": str(exc)}
     return {}
-
-
-def _exists(db: object, user_id: str) -> bool:
-    try:
-        get_account(db, user_id)  # type: ignore[arg-type]
-    except NotFound:
-        return False
-    return True
 
 
 def _or_404(getter: Callable, *args: object) -> object:
