@@ -1,9 +1,11 @@
-"""The Alexa interaction model: loading, filling the item slot type from the catalog, checking.
+"""The Alexa interaction model: built from the templates and the catalog, loaded, checked.
 
-``interaction_models/<locale>.json`` is the one source of the sample utterances: the Alexa
-developer console takes it as it is, and the offline voice loop matches against it. Only the
-``CATALOG_ITEM`` slot type is generated (``voicecart model build``), from the catalog's names
-and synonyms, so a merchant's new item becomes speakable after a rebuild.
+``interaction_models/templates/<locale>.txt`` is where the phrasings are written (see
+``skill.templates``); ``voicecart model build`` expands them into the flat samples Alexa wants
+(a fair, bounded selection per intent: ``SAMPLES_PER_INTENT``) and fills the ``CATALOG_ITEM``
+and ``CATALOG_CATEGORY`` slot types from the catalog, writing ``interaction_models/
+<locale>.json``, which the Alexa developer console takes as it is. The invocation name is
+kept from the existing file.
 """
 
 from __future__ import annotations
@@ -17,9 +19,19 @@ from sqlalchemy.orm import Session
 
 from skill.catalog import list_items
 from skill.errors import VoiceCartError
+from skill.templates import load_templates
 
 ITEM_TYPE = "CATALOG_ITEM"
+CATEGORY_TYPE = "CATALOG_CATEGORY"
 MODEL_DIR_ENV = "VOICECART_MODEL_DIR"
+SAMPLES_PER_INTENT = 150
+"""Samples put in the Alexa model per intent: plenty for Alexa's NLU, few enough that the model
+stays small (the local matcher trains on more)."""
+MAX_SAMPLES = 4_000
+"""VoiceCart's own ceiling on samples in one model, well inside what the console accepts."""
+MAX_MODEL_BYTES = 1_500_000
+"""A model file larger than this is refused before the console would."""
+MAX_SAMPLE_CHARS = 200
 
 _SAMPLE_WORD = re.compile(r"^(\{[A-Za-z][A-Za-z0-9_]*\}|[A-Za-z]+(?:'[A-Za-z]+)?|[A-Za-z]\.)$")
 _SLOT_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
@@ -68,14 +80,44 @@ def item_type_values(session: Session) -> list[dict]:
     return values
 
 
-def rebuild(model: dict, session: Session) -> dict:
-    """``model`` with its item slot type regenerated from the catalog."""
-    types = language_model(model).setdefault("types", [])
-    item_type = next((t for t in types if t["name"] == ITEM_TYPE), None)
-    if item_type is None:
-        item_type = {"name": ITEM_TYPE, "values": []}
-        types.append(item_type)
-    item_type["values"] = item_type_values(session)
+def category_type_values(session: Session) -> list[dict]:
+    """The ``CATALOG_CATEGORY`` values: the catalog's categories (id = the category)."""
+    categories = sorted({item.category for item in list_items(session) if item.category})
+    return [{"id": c, "name": {"value": slot_value_text(c), "synonyms": []}}
+            for c in categories if slot_value_text(c)]
+
+
+def template_intents(locale: str = "en-US") -> list[dict]:
+    """The ``intents`` section from the locale's templates: slots and a bounded selection
+    of samples (a sentence two intents share is kept for the first only)."""
+    seen: set[str] = set()
+    intents = []
+    for intent in load_templates(locale).values():
+        samples = []
+        for sentence in intent.sentences(SAMPLES_PER_INTENT):
+            key = sentence.lower()
+            if key not in seen and len(sentence) <= MAX_SAMPLE_CHARS:
+                seen.add(key)
+                samples.append(sentence)
+        entry: dict = {"name": intent.name, "samples": samples}
+        if intent.slots:
+            entry["slots"] = [{"name": n, "type": t} for n, t in intent.slots.items()]
+        intents.append(entry)
+    return intents
+
+
+def rebuild(model: dict, session: Session, locale: str = "en-US") -> dict:
+    """``model`` with its intents from the templates and its slot types from the catalog."""
+    lm = language_model(model)
+    lm["intents"] = template_intents(locale)
+    types = lm.setdefault("types", [])
+    for name, values in ((ITEM_TYPE, item_type_values(session)),
+                         (CATEGORY_TYPE, category_type_values(session))):
+        slot_type = next((t for t in types if t["name"] == name), None)
+        if slot_type is None:
+            slot_type = {"name": name, "values": []}
+            types.append(slot_type)
+        slot_type["values"] = values
     return model
 
 
@@ -84,7 +126,7 @@ def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = 
     """Regenerate the locale's model file from the catalog (checked before it is written):
     ``(where it was written, how many items it names)``. The CLI, the console and the API
     all rebuild through here."""
-    data = rebuild(load_model(locale), session)
+    data = rebuild(load_model(locale), session, locale)
     problems = check_model(data)
     if problems:
         raise VoiceCartError("model not written: " + "; ".join(problems))
@@ -134,4 +176,14 @@ def check_model(model: dict) -> list[str]:
         ids = [v.get("id") for v in slot_type.get("values", [])]
         if len(ids) != len(set(ids)):
             problems.append(f"slot type {slot_type['name']} has duplicate ids")
+    total = sum(len(i.get("samples", [])) for i in lm.get("intents", []))
+    if total > MAX_SAMPLES:
+        problems.append(f"{total} samples: more than {MAX_SAMPLES}")
+    too_long = [s for i in lm.get("intents", []) for s in i.get("samples", [])
+                if len(s) > MAX_SAMPLE_CHARS]
+    if too_long:
+        problems.append(f"{len(too_long)} samples longer than {MAX_SAMPLE_CHARS} characters")
+    size = len(json.dumps(model, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_MODEL_BYTES:
+        problems.append(f"the model is {size} bytes: more than {MAX_MODEL_BYTES}")
     return problems

@@ -7,8 +7,9 @@ it stays fast on a 50,000-item catalog (see ``bench/bench_resolution.py``):
    at split or merged words, "tooth brush hands" -> "toothbrush heads"), plus every alias that
    shares a word (or a near spelling of one) with the query, rarest words first ("cookies" ->
    "chocolate chip cookies").
-2. Score the shortlist with rapidfuzz's WRatio (good at partial and reordered words) and the
-   spaceless ratio; an item's score is its best alias's.
+2. Score the shortlist by whole words (``score_alias``: slips, split words, any order, a
+   telling part of a longer name), never by pieces of words; an item's score is its best
+   alias's.
 
 The caller gets ranked candidates and a verdict:
 
@@ -87,6 +88,36 @@ def _squash(text: str) -> str:
     return text.replace(" ", "")
 
 
+def score_alias(query: str, alias: str, squashed_alias: str | None = None) -> float:
+    """0-100: how well a (normalized) query names an alias.
+
+    Whole words count, never a piece of one: "ham" is not in "shampoo", "fries" not in
+    "batteries". Slips and split or merged words are forgiven ("sham poo", "tooth brush
+    hands"), words may come in any order, and a telling part of a longer name scores 90
+    ("sonicare" for "sonicare toothbrush heads").
+    """
+    squashed_alias = squashed_alias if squashed_alias is not None else _squash(alias)
+    best = fuzz.ratio(_squash(query), squashed_alias, processor=None)
+    reordered = fuzz.token_sort_ratio(query, alias, processor=None)
+    if reordered >= 85:  # the same words in another order, not one word of two in common
+        best = max(best, reordered)
+    return max(best, _word_cover(query.split(), alias.split()))
+
+
+def _word_cover(query_words: list[str], alias_words: list[str]) -> float:
+    ratios = []
+    for word in query_words:
+        ratio = max(fuzz.ratio(word, a, processor=None) for a in alias_words)
+        if ratio < 80:
+            return 0.0
+        ratios.append(ratio)
+    mean = sum(ratios) / len(ratios)
+    if len(query_words) >= len(alias_words):
+        return mean
+    # Part of the name: one word at least must be said right ("flour" is not "four").
+    return 0.9 * mean if max(ratios) >= 90 else 0.0
+
+
 class ItemIndex:
     """The aliases of a set of items, preprocessed once for fast matching."""
 
@@ -137,14 +168,15 @@ class ItemIndex:
             best[owner] = (100.0, query)
         if not exact:
             for alias_index in self._shortlist(query):
-                alias = self._aliases[alias_index]
-                keep(alias_index, max(
-                    fuzz.WRatio(query, alias, processor=None),
-                    fuzz.ratio(_squash(query), self._squashed[alias_index], processor=None)))
+                keep(alias_index, score_alias(query, self._aliases[alias_index],
+                                              self._squashed[alias_index]))
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self._items[kv[0]][1]))
         candidates = tuple(Candidate(self._items[i][0], self._items[i][1], round(score, 1), alias)
                            for i, (score, alias) in ranked[:limit])
-        return Resolution(text, _verdict(candidates), candidates)
+        verdict = _verdict(candidates)
+        if verdict == "match" and not exact and _only_the_kind(query, candidates[0].alias):
+            verdict = "ambiguous"  # "milk" may not mean "oat milk": ask, do not assume
+        return Resolution(text, verdict, candidates)
 
     def _shortlist(self, query: str) -> set[int]:
         """Aliases worth a full score: near in spelling, or sharing (near) words."""
@@ -165,6 +197,13 @@ class ItemIndex:
             voted = voted[np.argpartition(votes[voted], -WORD_SHORTLIST)[-WORD_SHORTLIST:]]
         chosen.update(voted.tolist())
         return chosen
+
+
+def _only_the_kind(query: str, alias: str) -> bool:
+    """Whether the query names only what kind of thing the item is: one word, the last of a
+    longer name ("milk" for "oat milk", "soap" for "dish soap")."""
+    words = alias.split()
+    return len(query.split()) == 1 and len(words) > 1 and fuzz.ratio(query, words[-1]) >= 85
 
 
 def _verdict(candidates: tuple[Candidate, ...]) -> Literal["match", "ambiguous", "none"]:

@@ -1,8 +1,15 @@
-"""Numbers as shoppers say them: quantities ("a couple of") and PINs ("twelve thirty four")."""
+"""Numbers as shoppers say them: quantities ("a couple of") and PINs ("twelve thirty four").
+
+Whole numbers in words ("twenty five", "one hundred and five") are read by text2num, which
+also speaks the other languages the skill will need; PINs are read digit group by digit group
+here, because "twelve thirty four" is no number text2num knows.
+"""
 
 from __future__ import annotations
 
 import re
+
+from text_to_num import text2num
 
 _UNITS = {"zero": 0, "oh": 0, "o": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
           "six": 6, "seven": 7, "eight": 8, "nine": 9}
@@ -11,8 +18,13 @@ _TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
 _QUANTITY_WORDS = {"a": 1, "an": 1, "single": 1, "a single": 1, "one": 1, "a pair of": 2,
-                   "a couple of": 2, "a couple": 2, "couple of": 2, "pair of": 2, "a few": 3,
-                   "a dozen": 12, "dozen": 12, "half a dozen": 6}
+                   "a couple of": 2, "a couple": 2, "couple of": 2, "pair of": 2, "a pair": 2,
+                   "a dozen": 12, "dozen": 12, "half a dozen": 6, "a half dozen": 6,
+                   "two dozen": 24, "a single one": 1, "just one": 1}
+VAGUE_QUANTITIES = ("a few", "a bunch of", "a lot of", "lots of", "a handful of", "several",
+                    "a bunch", "a lot", "lots", "a few of",
+                    "plenty of", "loads of", "a load of", "many", "some", "few")
+"""Amounts that are no number: the shopper is asked how many."""
 
 
 def parse_pin(text: str | None) -> str | None:
@@ -62,22 +74,17 @@ def parse_quantity(text: str | None) -> int | None:
     return words_to_int(cleaned)
 
 
-def words_to_int(text: str) -> int | None:
-    """``"twenty three"`` -> 23; up to 999; None if the words are not a number."""
-    total = 0
-    current = 0
-    seen = False
-    for word in text.replace(" and ", " ").split():
-        if word in _UNITS and word not in ("o", "oh"):
-            current += _UNITS[word]
-        elif word in _TEENS:
-            current += _TEENS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred":
-            current = max(current, 1) * 100
-        else:
-            return None
-        seen = True
-    total += current
-    return total if seen else None
+def is_vague_quantity(text: str | None) -> bool:
+    """Whether ``text`` is an amount that is no number ("a few", "some")."""
+    return text is not None and " ".join(text.lower().split()) in VAGUE_QUANTITIES
+
+
+def words_to_int(text: str, language: str = "en") -> int | None:
+    """``"twenty three"`` -> 23; None if the words are not one number ("one two" is not)."""
+    words = text.split()
+    if not words or any(w in ("o", "oh") for w in words):
+        return None
+    try:
+        return text2num(" ".join(words), language)
+    except ValueError:
+        return None

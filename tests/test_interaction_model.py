@@ -18,7 +18,9 @@ EXPECTED_INTENTS = {
     "ClearCartIntent", "CheckoutIntent", "OrderStatusIntent", "CancelOrderIntent",
     "ListReorderablesIntent", "ProvidePinIntent", "AMAZON.YesIntent", "AMAZON.NoIntent",
     "AMAZON.HelpIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent", "AMAZON.FallbackIntent",
-    "AMAZON.NavigateHomeIntent", "AMAZON.RepeatIntent",
+    "AMAZON.NavigateHomeIntent", "AMAZON.RepeatIntent", "BuyIntent", "ChangeQuantityIntent",
+    "BrowseCatalogIntent", "PriceIntent", "AvailabilityIntent", "AMAZON.PreviousIntent",
+    "AMAZON.MoreIntent", "SelectItemIntent",
 }
 
 
@@ -40,10 +42,10 @@ def test_checked_in_model_is_valid_and_complete():
 def test_check_model_catches_what_alexa_rejects():
     model = load_model()
     broken = copy.deepcopy(model)
-    intents = language_model(broken)["intents"]
-    intents[0]["samples"].append("reorder 2 {Item}")
-    intents[1]["samples"].append("reorder {Item}")  # already a ReorderIntent sample
-    intents[2]["samples"].append("remove {Thing}")
+    intents = {i["name"]: i for i in language_model(broken)["intents"]}
+    intents["ReorderIntent"]["samples"].append("reorder 2 {Item}")
+    intents["AddToCartIntent"]["samples"].append(intents["ReorderIntent"]["samples"][0])
+    intents["RemoveFromCartIntent"]["samples"].append("remove {Thing}")
     language_model(broken)["invocationName"] = "Cart"
     problems = " | ".join(check_model(broken))
     assert "'2'" in problems

@@ -1,8 +1,11 @@
 """Strict judging of answers to yes/no questions.
 
-Only clear assent is a yes ("yes", "yeah, order it", "that's right"). Anything hedged
-("I think so", "maybe"), negative ("that's wrong") or unrelated ("wait", "what?",
-"yeah sure, cookies") is not: negatives become No, the rest Fallback, so the skill asks again.
+A yes is clear assent and nothing else: an assent word or phrase ("yes", "sounds good", "go
+ahead and order it"), every other word one that can stand beside it ("please", "thanks").
+A refusal ("no", "absolutely not", "nah I'm good", "don't do that") is a no. An answer that
+mixes them ("yes no", "yes cancel it"), hedges ("I guess", "maybe later") or says anything
+else ("yeah sure cookies", "what?") is never a yes: an answer that names cancelling or
+stopping is a no, the rest neither, and the skill asks again.
 """
 
 from __future__ import annotations
@@ -16,25 +19,97 @@ from typing import Literal
 @lru_cache(maxsize=1)
 def _words() -> dict:
     text = resources.files("voice_local").joinpath("data/answers.json").read_text("utf-8")
-    return json.loads(text)
+    data = json.loads(text)
+    return {key: value if key.startswith("_") else frozenset(value)
+            for key, value in data.items()}
+
+
+def cancelling_words() -> frozenset[str]:
+    """Words that cancel or stop ("abort", "never"...): an answer naming them is no yes."""
+    return _words()["cancelling"] | {"never"}
+
+
+def answer_words() -> frozenset[str]:
+    """Every word of assent or refusal: an answer using one is about the question."""
+    words = _words()
+    return frozenset(w for key in ("assent", "negative", "strong_assent") for phrase in
+                     words[key] for w in phrase.split())
+
+
+def hedges() -> frozenset[str]:
+    """Words that make an answer uncertain ("maybe", "guess", "later")."""
+    return _words()["hedges"]
+
+
+def _has_phrase(text: str, phrases: frozenset[str]) -> bool:
+    padded = f" {text} "
+    return any(f" {p} " in padded for p in phrases)
 
 
 def judge(text: str) -> Literal["yes", "no"] | None:
-    """``"yes"`` for clear assent, ``"no"`` for a clear negative, else None."""
+    """``"yes"`` for clear assent, ``"no"`` for a clear refusal, else None.
+
+    ``text`` is normalized (``voice_local.text.normalize``): lowercase, contractions expanded.
+    """
     words = _words()
+    text = _unframed(text, words)
     tokens = text.split()
-    if not tokens:
+    if not tokens or _has_phrase(text, words["unsure_idioms"]):
         return None
-    if text in words["negative_phrases"] or (
-            tokens[0] in words["negative_words"] and len(tokens) <= 4
-            and all(t not in ("but", "yes", "yeah") for t in tokens)):
+    if _has_phrase(text, words["refusal_idioms"]) and not any(
+            t in words["strong_assent"] for t in tokens):
         return "no"
-    if any(t in words["negative_words"] for t in tokens):
-        return None  # mixed ("yes no", "not sure"): neither
-    if tokens[0] in words["assent_starts"] and all(t in words["assent_words"] for t in tokens):
-        return "yes"
-    if text in ("that's right", "thats right", "that is right", "that is correct",
-                "that's correct", "go ahead", "do it", "ok order it", "okay order it",
-                "place the order", "confirm", "confirmed", "exactly"):
+    negative = any(t in words["negative"] for t in tokens) or _has_phrase(
+        text, words["negative_phrases"])
+    if _has_phrase(text, words["agreeing_negations"]):
+        negative = False  # "no doubt about it", "that is not false"
+    # "not correct", "not quite right": the assent word is the thing refused.
+    negated = set() if not negative else {
+        i + k for i, t in enumerate(tokens) if t in words["negated_by"] for k in (1, 2)}
+    tokens_assenting = [t for i, t in enumerate(tokens) if i not in negated]
+    assent = any(t in words["assent"] for t in tokens_assenting) or (
+        _has_phrase(text, words["assent"]) and len(negated) == 0)
+    hedges = {t for t in tokens if t in words["hedges"]}
+    if hedges <= {"think", "believe"} and _has_phrase(text, words["truth_words"]):
+        hedges = set()  # "i believe that is true" is assent; "i think so" is not
+    hedged = bool(hedges)
+    if negative:
+        cancelling = any(t in words["cancelling"] for t in tokens) or _has_phrase(
+            text, frozenset({"never mind"}))
+        if cancelling:
+            # "yes cancel it", "no stop" are a no; a bare "stop" is the built-in intent's.
+            return None if len(tokens) == 1 and text != "cancel" else "no"
+        if _has_phrase(text, words["purchase_refusals"]):
+            return "no"  # "yeah don't order it"
+        if hedged or any(t in words["strong_assent"] for t in tokens_assenting):
+            return None  # "maybe not", "yes no", "yeah but not now": ask again
+        if all(t in words["refusal_words"] or t in words["negative"] for t in tokens):
+            return "no"
+        return None
+    if not assent or hedged:
+        return None
+    if text in words["weak_alone"]:
+        return None  # a bare "okay" is acknowledgement, not consent
+    allowed = words["beside_assent"] | words["assent"] | words["function_words"]
+    if all(t in allowed for t in tokens) or _only_phrases(text, words):
         return "yes"
     return None
+
+
+def _unframed(text: str, words: dict) -> str:
+    """The answer without its frame ("my answer is yes" -> "yes")."""
+    padded = f" {text} "
+    for frame in sorted(words["frames"], key=len, reverse=True):
+        stripped = padded.replace(f" {frame} ", " ")
+        if stripped.strip():
+            padded = stripped
+    return " ".join(padded.split())
+
+
+def _only_phrases(text: str, words: dict) -> bool:
+    """Whether the text is made only of assent phrases and words allowed beside them."""
+    rest = f" {text} "
+    for phrase in sorted(words["assent"], key=len, reverse=True):
+        rest = rest.replace(f" {phrase} ", " ")
+    return all(t in words["beside_assent"] or t in words["function_words"]
+               for t in rest.split())

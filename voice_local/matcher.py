@@ -1,68 +1,63 @@
-"""Text -> intent and slots, offline, from the same interaction model the Alexa skill uses.
+"""Text -> intent and slots, offline, from the same templates the Alexa model is built from.
 
-Every sample utterance of ``interaction_models/<locale>.json`` becomes a template whose slots
-are wildcards; a slot value counts only if it is valid for its type (an item the catalog
-resolves, a number, four PIN digits). Utterances that fit no template exactly are compared
-with the samples by rapidfuzz after the item and the quantity in them are replaced by their
-slot names. Nothing close enough becomes ``AMAZON.FallbackIntent``. Yes and No are judged
-strictly (``voice_local.answers``); the other built-ins come from ``data/builtins.json``.
+The stages, in the order they answer (after Snips NLU's design, see shared/GUIDE.md):
+
+1. Answers to the open question: a yes or a no judged strictly (``voice_local.answers``),
+   a PIN while the PIN is asked for, a number while "how many?" is asked.
+2. Slots first: the catalog item, the quantity, the ordinal and the category are found and
+   replaced by placeholders (``voice_local.slot_finder``).
+3. Exact: the sentence's shape is one of the templates' sentences.
+4. Statistical: a classifier trained on the templates' sentences ranks the intents
+   (``voice_local.classifier``); below ``CONFIDENCE`` the answer is Fallback, as it is when
+   the best guess is "about something else".
+
+The open question (``expecting``) decides what may be answered: an item alone selects an item
+only while the skill asks which one; while the PIN is asked for, nothing is a purchase.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 
-from rapidfuzz import fuzz, process
-
-from skill.interaction_model import language_model
-from skill.resolution import MATCH_THRESHOLD, ItemIndex
-from skill.resolution import normalize as resolve_normalize
-from skill.spoken_numbers import parse_pin, parse_quantity
-from voice_local.answers import judge
+from skill.resolution import ItemIndex
+from skill.spoken_numbers import parse_quantity
+from skill.templates import Choice, IntentTemplates, load_templates
+from voice_local.answers import cancelling_words, hedges, judge
+from voice_local.classifier import NONE, IntentClassifier, classifier_for
+from voice_local.slot_finder import ITEM, NUMBER, PLACEHOLDERS, Found, SlotFinder
+from voice_local.text import (
+    drop_hesitations,
+    mend_homophones,
+    normalize,
+    strip_fillers,
+    word_lists,
+)
 
 FALLBACK = "AMAZON.FallbackIntent"
-FUZZY_THRESHOLD = 75.0
-"""How close an utterance must come to a sample (0-100) to take its intent."""
-_FILLERS = ("please", "alexa", "hey", "okay", "ok", "um", "uh", "so", "now", "thanks",
-            "thank you", "for me", "could you", "can you", "would you", "will you",
-            "i'd like to", "i would like to", "i wanna", "go ahead and", "just")
-_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
-_MULTIWORD_QUANTITIES = ("a couple of", "a pair of", "a few", "a dozen", "half a dozen")
-
-
-_CONTRACTIONS = {"what's": "what is", "where's": "where is", "when's": "when is",
-                 "i'm": "i am", "we're": "we are", "it's": "it is", "that's": "that is",
-                 "i'd": "i would", "we've": "we have", "i've": "i have", "let's": "let us",
-                 "there's": "there is", "how's": "how is", "who's": "who is",
-                 "don't": "do not", "didn't": "did not", "doesn't": "does not",
-                 "can't": "cannot", "won't": "will not", "isn't": "is not"}
-_ITEM_FILLERS = {"the", "some", "more", "a", "an", "my", "of", "one", "ones", "pack", "packs",
-                 "box", "boxes", "bag", "bags", "our", "those", "these", "that", "kind"}
-
-
-def normalize(text: str) -> str:
-    """Lowercase words: punctuation dropped, hyphens to spaces, contractions expanded."""
-    text = text.lower().replace("-", " ").replace("’", "'")
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    words = [w.strip("'") for w in text.split() if w.strip("'")]
-    return " ".join(_CONTRACTIONS.get(w, w) for w in words)
-
-
-def strip_fillers(text: str) -> str:
-    """Politeness and hesitation around the request ("could you please ... for me")."""
-    changed = True
-    while changed:
-        changed = False
-        for filler in _FILLERS:
-            if text.startswith(filler + " "):
-                text, changed = text[len(filler) + 1:], True
-            if text.endswith(" " + filler):
-                text, changed = text[: -len(filler) - 1], True
-    return text
+YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
+EXPECTING = ("yesno", "which", "howmany", "pin")
+"""The kinds of open question: a yes/no question, "which item?", "how many?", the PIN."""
+CONFIDENCE = 0.5
+"""The classifier's probability below which an utterance is not understood (Fallback)."""
+NEW_REQUEST_CONFIDENCE = 0.8
+"""At a yes/no question, the probability a new request needs instead of an answer."""
+_YES_NO_WORDS = {"yes", "yeah", "yep", "yup", "sure", "okay", "no", "nope", "nah", "naw",
+                 "not", "never", "negative", "affirmative"}
+PURCHASES = ("BuyIntent", "ReorderIntent", "AddToCartIntent", "CheckoutIntent",
+             "ChangeQuantityIntent")
+"""Intents that can lead to buying: never answers while the PIN is asked for."""
+_AROUND_A_NUMBER = {"i", "think", "guess", "maybe", "please", "of", "them", "those", "these",
+                    "just", "only", "make", "it", "about", "like", "say", "let", "us", "go",
+                    "with", "how", "the", "one", ITEM, "that", "is", "fine", "will", "do",
+                    "thanks", "thank", "you", "should", "be", "enough", "would", "want", "need",
+                    "take", "have", "get", "okay", "yes", "yeah", "um", "uh", "then", "instead",
+                    "sure", "try", "plenty", "a", "for", "now", "probably"}
+"""Words around the answer to "how many?" ("um three i think", "just two of them")."""
+WHILE_PIN = ("ProvidePinIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent",
+             "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK)
+"""What may be said while the skill waits for the PIN (as Alexa, eliciting the PIN slot)."""
 
 
 @dataclass(frozen=True)
@@ -73,185 +68,136 @@ class Match:
     slots: dict[str, str] = field(default_factory=dict)
     """Slot name -> the words heard for it (resolved later by the skill, as on Alexa)."""
     score: float = 100.0
-    """100 for a template match; the fuzzy score otherwise."""
+    """100 for a rule or template match; the classifier's probability x 100 otherwise."""
 
 
-@dataclass
-class _Template:
-    intent: str
-    sample: str
-    regex: re.Pattern[str]
-    slot_types: dict[str, str]
-    literal_words: int
+def _regex(parts: tuple) -> str:
+    """A template as a regular expression over its normalized shape (words + spaces)."""
+    out = []
+    for part in parts:
+        if isinstance(part, Choice):
+            options = "|".join(_regex(o) for o in part.options)
+            out.append(f"(?:{options})" + ("?" if part.optional else ""))
+        else:
+            slot = re.fullmatch(r"\{(\w+)\}", part)
+            word = PLACEHOLDERS.get(slot.group(1), part) if slot else normalize(part)
+            out.append(re.escape(word + " ") if word else "")
+    return "".join(out)
+
+
+def known_words(intents: dict[str, IntentTemplates]) -> set[str]:
+    """Every word the templates use, and the words said around any request."""
+    lists = word_lists()
+    found = {w for intent in intents.values() for tpl in intent.templates for w in _words(tpl)}
+    return found | {w for phrase in (*lists["hesitations"], *lists["politeness"])
+                    for w in phrase.split()}
+
+
+def _words(parts: tuple) -> set[str]:
+    """Every word a template can say (normalized)."""
+    found: set[str] = set()
+    for part in parts:
+        if isinstance(part, Choice):
+            for option in part.options:
+                found |= _words(option)
+        elif not part.startswith("{"):
+            found.update(normalize(part).split())
+    return found
 
 
 class IntentMatcher:
-    """Matches text against one interaction model and one catalog."""
+    """Matches text for one locale's templates and one catalog."""
 
-    def __init__(self, model: dict, items: ItemIndex) -> None:
+    def __init__(self, items: ItemIndex, categories: list[str] | None = None,
+                 locale: str = "en-US", classifier: IntentClassifier | None = None) -> None:
         self.items = items
-        self.templates: list[_Template] = []
-        self.samples: list[str] = []
-        self.sample_intents: list[str] = []
-        for intent in language_model(model)["intents"]:
-            types = {s["name"]: s["type"] for s in intent.get("slots", [])}
-            for sample in intent.get("samples", []):
-                self._add(intent["name"], normalize_sample(sample), types)
-        builtins = json.loads(resources.files("voice_local").joinpath(
-            "data/builtins.json").read_text("utf-8"))
-        self._builtins: dict[str, str] = {}
-        for intent, phrases in builtins.items():
-            if not intent.startswith("_"):
-                for phrase in phrases:
-                    self._add(intent, normalize(phrase), {})
-                    self._builtins[normalize(phrase)] = intent
+        self.classifier = classifier or classifier_for(locale)
+        self.intents: dict[str, IntentTemplates] = load_templates(locale)
+        self._exact = [(name, re.compile("^" + _regex(tpl) + "$"))
+                       for name, intent in self.intents.items() for tpl in intent.templates]
+        self.slot_finder = SlotFinder(items, categories, known_words(self.intents))
 
-    def _add(self, intent: str, sample: str, types: dict[str, str]) -> None:
-        parts = []
-        for word in sample.split():
-            slot = re.fullmatch(r"\{(\w+)\}", word)
-            parts.append(f"(?P<{slot.group(1)}>.+?)" if slot else re.escape(word))
-        regex = re.compile("^" + r"\s+".join(parts) + "$")
-        literal = sum(1 for w in sample.split() if not w.startswith("{"))
-        self.templates.append(_Template(intent, sample, regex, types, literal))
-        self.samples.append(sample)
-        self.sample_intents.append(intent)
-
-    def match(self, text: str) -> Match:
-        """The intent and slots of ``text`` (Fallback when nothing fits)."""
+    def match(self, text: str, expecting: str | None = None) -> Match:
+        """The intent and slots of ``text`` (Fallback when nothing fits); ``expecting`` is
+        the kind of answer the skill's open question waits for (see ``EXPECTING``)."""
         heard = normalize(text)
-        if not heard:
+        plain = strip_fillers(drop_hesitations(heard))
+        if not plain:
             return Match(FALLBACK, score=0.0)
-        builtin = self._builtins.get(heard) or self._builtins.get(strip_fillers(heard))
-        if builtin:
-            return Match(builtin)
-        answer = judge(heard) or judge(strip_fillers(heard))
-        if answer:
-            return Match("AMAZON.YesIntent" if answer == "yes" else "AMAZON.NoIntent")
-        found = self._template_match(list(dict.fromkeys((heard, strip_fillers(heard)))))
-        return found or self._fuzzy_match(strip_fillers(heard))
+        answer = self._answer(heard, plain, expecting)
+        if answer is not None:
+            return answer
+        plain = mend_homophones(plain)
+        pin = self.slot_finder.pin(heard)
+        if pin is not None and (expecting == "pin" or any(
+                w in ("pin", "code", "passcode", "password") for w in heard.split())):
+            return Match("ProvidePinIntent", {"Pin": pin})
+        if expecting == "howmany" and plain in ("the one", "just the one", "just one", "one"):
+            return Match("ChangeQuantityIntent", {"Quantity": "one"})
+        found = self.slot_finder.find(plain)
+        if expecting == "howmany" and "Quantity" in found.slots and [
+                w for w in found.shape.split() if w not in _AROUND_A_NUMBER] == [NUMBER]:
+            return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
+        best = self._decide(plain, found, expecting)
+        as_category = self.slot_finder.find(plain, category_first=True)
+        if "Category" in as_category.slots and as_category.shape != found.shape:
+            other = self._decide(plain, as_category, expecting)  # "gift cards": item or kind?
+            if other.intent == "BrowseCatalogIntent" and (
+                    other.score > best.score or best.intent == other.intent):
+                best = other
+        if expecting == "pin" and best.intent not in WHILE_PIN:
+            return Match(FALLBACK, score=0.0)
+        return best
 
-    def _template_match(self, texts: list[str]) -> Match | None:
-        """The best template match over ``texts``: valid slots first, then more of them."""
-        best: tuple[tuple, Match] | None = None
-        for text in texts:
-            for template in self.templates:
-                found = template.regex.match(text)
-                if not found:
-                    continue
-                slots = {k: v for k, v in found.groupdict().items() if v}
-                quality = self._slot_quality(slots, template.slot_types)
-                if quality is None:
-                    continue
-                rank = (round(quality), len(slots), template.literal_words)
-                if best is None or rank > best[0]:
-                    best = (rank, Match(template.intent, slots))
-        return best[1] if best else None
+    def _answer(self, heard: str, plain: str, expecting: str | None) -> Match | None:
+        """A yes or no, judged strictly; at a yes/no question a hedge asks again.
 
-    def _slot_quality(self, slots: dict[str, str], types: dict[str, str]) -> float | None:
-        """Mean validity of the slot values (None: one is invalid for its type)."""
-        scores = []
-        for name, value in slots.items():
-            kind = types.get(name, "")
-            if kind == "AMAZON.NUMBER":
-                if parse_quantity(value) is None:
-                    return None
-                scores.append(100.0)
-            elif kind == "AMAZON.FOUR_DIGIT_NUMBER":
-                if parse_pin(value) is None:
-                    return None
-                scores.append(100.0)
-            else:
-                score = self.item_score(value)
-                if score is None:
-                    return None
-                scores.append(score)
-        return sum(scores) / len(scores) if scores else 100.0
-
-    def item_score(self, value: str) -> float | None:
-        """How well ``value`` is an item's name as a whole (None: it is not one).
-
-        The resolver forgives extra words ("please reorder the paper towels" contains
-        "paper towels"); a slot value must be the name itself, give or take a slip.
+        Away from a yes/no question only a short answer counts ("no thanks"): "cancel my
+        last order" is a request, not a no.
         """
-        resolution = self.items.resolve(value)
-        best = resolution.best
-        if best is None or best.score < MATCH_THRESHOLD:
-            return None
-        squashed = resolve_normalize(value).replace(" ", "")
-        if fuzz.ratio(squashed, best.alias.replace(" ", "")) >= 70:
-            return best.score
-        alias_words = best.alias.split()
-        extra = [w for w in value.split()
-                 if not any(fuzz.ratio(w, a) >= 80 for a in alias_words)]
-        covered = len(value.split()) - len(extra)
-        if all(w in _ITEM_FILLERS for w in extra) and covered * 3 >= len(alias_words):
-            return best.score
+        texts = (heard, plain)
+        if expecting != "yesno":
+            texts = tuple(t for t in texts if len(t.split()) <= 3 and not any(
+                w in cancelling_words() for w in t.split()))
+        for text in texts:
+            answer = judge(text)
+            if answer:
+                return Match(YES if answer == "yes" else NO)
+        if expecting == "yesno" and any(w in hedges() or w in _YES_NO_WORDS
+                                        for w in heard.split()):
+            return Match(FALLBACK, score=0.0)  # hedged or mixed: ask again
         return None
 
-    def _fuzzy_match(self, text: str) -> Match:
-        slots: dict[str, str] = {}
-        pattern, item = self._find_item(text)
-        if item:
-            slots["Item"] = item
-        for phrase in _MULTIWORD_QUANTITIES:
-            if f" {phrase} " in f" {pattern} ":
-                slots["Quantity"] = phrase
-                pattern = f" {pattern} ".replace(f" {phrase} ", " {Quantity} ", 1).strip()
-                break
-        else:
-            words = pattern.split()
-            for i, word in enumerate(words):
-                if word.isdigit() or word in _NUMBER_WORDS:
-                    slots["Quantity"] = word
-                    words[i] = "{Quantity}"
-                    break
-            pattern = " ".join(words)
-        found = process.extractOne(pattern, self.samples, scorer=_sample_score,
-                                   score_cutoff=FUZZY_THRESHOLD)
-        if found is None:
-            return Match(FALLBACK, score=0.0)
-        sample, score, index = found
-        intent = self.sample_intents[index]
-        allowed = {w[1:-1] for w in sample.split() if w.startswith("{")}
-        return Match(intent, {k: v for k, v in slots.items() if k in allowed}, score)
+    def _decide(self, plain: str, found: Found, expecting: str | None) -> Match:
+        allowed = self._allowed(expecting)
+        exact = [name for name, regex in self._exact
+                 if regex.match(plain + " ") or regex.match(found.shape + " ")]
+        ranked = self.classifier.rank(found.shape, allowed | {NONE})
+        exact = [name for name in dict.fromkeys(exact) if name in allowed]
+        if exact:
+            # Several templates fit ("ITEM please"): the classifier says which is likelier.
+            order = {r.intent: n for n, r in enumerate(ranked)}
+            intent = min(exact, key=lambda name: order.get(name, len(order)))
+            return self._with_slots(intent, found, 100.0)
+        # At a yes/no question a new request must be clear; anything else asks again.
+        needed = NEW_REQUEST_CONFIDENCE if expecting == "yesno" else CONFIDENCE
+        if not ranked or ranked[0].intent == NONE or ranked[0].probability < needed:
+            return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0)
+        return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability)
 
-    def _find_item(self, text: str) -> tuple[str, str | None]:
-        """The longest, best-resolving run of words that names an item, replaced by {Item}."""
-        words = text.split()
-        best: tuple[float, int, int] | None = None
-        for length in range(min(5, len(words)), 0, -1):
-            for start in range(len(words) - length + 1):
-                span = words[start:start + length]
-                if span[0] in _ITEM_FILLERS or span[-1] in _ITEM_FILLERS or (
-                        length == 1 and len(span[0]) < 4):
-                    continue  # "of dish soap" is "dish soap"; "do" is no item
-                phrase = " ".join(span)
-                found = self.item_score(phrase)
-                if found is not None and found >= 85:
-                    score = found + length  # prefer the fuller name
-                    if best is None or score > best[0]:
-                        best = (score, start, length)
-        if best is None:
-            return text, None
-        _, start, length = best
-        item = " ".join(words[start:start + length])
-        return " ".join([*words[:start], "{Item}", *words[start + length:]]), item
+    def _allowed(self, expecting: str | None) -> set[str]:
+        allowed = set(self.intents) - {YES, NO, FALLBACK}
+        if expecting != "which":
+            allowed.discard("SelectItemIntent")
+        return allowed
 
-
-def _sample_score(utterance: str, sample: str, **_: object) -> float:
-    """Closeness of an utterance to a sample: reordered words, or the whole sample inside
-    the utterance with some chatter around it ("checkout right now" ~ "checkout")."""
-    score = fuzz.token_sort_ratio(utterance, sample)
-    heard, said = utterance.split(), sample.split()
-    if (len(said) >= 2 or len(sample) >= 8) and all(w in heard for w in said):
-        score = max(score, 92.0 - 3 * (len(heard) - len(said)))
-    return score
-
-
-def normalize_sample(sample: str) -> str:
-    """A sample utterance in the matcher's form, slots kept as ``{Name}``."""
-    return " ".join(w if w.startswith("{") else normalize(w) for w in sample.split())
+    def _with_slots(self, intent: str, found: Found, score: float) -> Match:
+        declared = self.intents[intent].slots if intent in self.intents else {}
+        slots = {k: v for k, v in found.slots.items() if k in declared}
+        if "Quantity" in slots and parse_quantity(slots["Quantity"]) is None and \
+                intent == "PriceIntent":
+            slots.pop("Quantity")
+        return Match(intent, slots, score)
 
 
 MatcherFactory = Callable[[], IntentMatcher]

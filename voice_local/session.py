@@ -16,7 +16,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
-from skill.interaction_model import load_model
+from skill.catalog import list_items
 from skill.runtime import Runtime
 from skill.speech import ssml_to_text
 from voice_local.matcher import IntentMatcher, Match
@@ -45,7 +45,8 @@ class LocalConversation:
         self.skill = build_skill(runtime, LOCAL_SKILL_ID)
         with runtime.transaction() as session:
             index = runtime.resolver.index(session)
-        self.matcher = IntentMatcher(load_model(locale), index)
+            categories = sorted({item.category for item in list_items(session)})
+        self.matcher = IntentMatcher(index, categories, locale)
         self._serializer = DefaultSerializer()
         self.session_id: str | None = None
         self.attributes: dict = {}
@@ -74,10 +75,10 @@ class LocalConversation:
         return response
 
     def expecting(self) -> str | None:
-        """``"pin"`` while the skill waits for a voice PIN, else None (anything may come)."""
+        """What the skill's open question waits for ("yesno", "which", "howmany", "pin"),
+        as its last response said; None when no question is open."""
         question = self.attributes.get("question") or {}
-        pending = question.get("pending") or {}
-        return "pin" if self.session_id and pending.get("step") == "pin" else None
+        return question.get("expects") if self.session_id else None
 
     def launch(self) -> Reply:
         """Open the skill, as "Alexa, open voice cart" does."""
@@ -85,7 +86,7 @@ class LocalConversation:
 
     def say(self, text: str) -> Reply:
         """One spoken (or typed) turn."""
-        match = self.matcher.match(text)
+        match = self.matcher.match(text, self.expecting())
         slots = {name: {"name": name, "value": value, "confirmationStatus": "NONE"}
                  for name, value in match.slots.items()}
         response = self._send({"type": "IntentRequest", "dialogState": "STARTED",

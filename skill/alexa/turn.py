@@ -41,6 +41,17 @@ def question_valid(question: object, session_id: str, now: datetime) -> bool:
     return timedelta(0) <= now - asked_at <= QUESTION_TTL
 
 
+def expects(question: dict) -> str | None:
+    """What answers a question takes: ``yesno``, ``which`` (an item), ``howmany`` (a
+    number) or ``pin``. The local loop listens and matches for exactly that; on Alexa the
+    handlers accept those answers, whichever intent they arrive as."""
+    kind = question.get("kind")
+    if kind == "purchase":
+        return "pin" if (question.get("pending") or {}).get("step") == "pin" else "yesno"
+    return {"cancel_order": "yesno", "anything_else": "yesno", "offer": "yesno",
+            "item": "which", "quantity": "howmany"}.get(kind)
+
+
 @dataclass
 class Turn:
     """Everything a handler needs about the current request."""
@@ -108,7 +119,8 @@ class Turn:
                                         content=self.prompts.text(card_key, "content",
                                                                   **values)))
         if keep_open and question is not None:
-            question = {**question, "session": self.session_id, "at": self.now.isoformat()}
+            question = {**question, "session": self.session_id, "at": self.now.isoformat(),
+                        "expects": expects(question)}
             self.session[QUESTION] = question
         else:
             self.session.pop(QUESTION, None)

@@ -1,0 +1,302 @@
+"""Slots first: the item, the quantity, the PIN, the ordinal and the category in an utterance.
+
+Each span found is replaced by a placeholder word (``ITEM``, ``NUMBER``...), so the intent is
+classified on the shape of the sentence ("add NUMBER ITEM to my list") whatever the catalog
+holds. Items are found by the catalog's resolver, numbers by ``skill.spoken_numbers``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from skill.resolution import MATCH_THRESHOLD, ItemIndex
+from skill.resolution import normalize as resolve_normalize
+from skill.spoken_numbers import VAGUE_QUANTITIES, parse_pin, parse_quantity, words_to_int
+from voice_local.text import word_lists
+
+ITEM, NUMBER, PIN, ORDINAL, CATEGORY = "itemslot", "numberslot", "pinslot", "ordinalslot", \
+    "categoryslot"
+PLACEHOLDERS = {"Item": ITEM, "Quantity": NUMBER, "Pin": PIN, "Ordinal": ORDINAL,
+                "Category": CATEGORY}
+"""Slot name -> the word that stands for its value in a sentence's shape."""
+
+UNIT_WORDS = {"pack", "packs", "box", "boxes", "bag", "bags", "bottle", "bottles", "can", "cans",
+              "carton", "cartons", "roll", "rolls", "tub", "tubs", "jar", "jars", "case", "cases"}
+"""Units: around an item name, not part of it ("a box of coffee pods"); yet some names end
+in one ("bin bags")."""
+ITEM_FILLERS = {"the", "some", "more", "a", "an", "my", "of", "one", "ones", "our", "those",
+                "these", "that", "kind", "this", "any", "your", "and", "to", "in", "on", "for",
+                "please", "is", "are", "it", "them", "with", *UNIT_WORDS}
+"""Words around an item name that are not part of it ("a box of the coffee pods")."""
+QUANTITY_WORDS = {"dozen", "couple", "pair", "half", "few", "bunch", "lot", "lots", "several",
+                  "handful", "plenty", "loads", "load", "many", "single"}
+_NUMBER_WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                 "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+                 "sixty", "seventy", "eighty", "ninety", "hundred", "and"}
+_DIGIT_WORDS = {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+                "sixty", "seventy", "eighty", "ninety", "hundred"}
+_MULTIWORD_QUANTITIES = sorted(
+    ["a couple of", "a couple", "couple of", "a pair of", "pair of", "a dozen", "half a dozen",
+     "a half dozen", "two dozen", "dozen", *VAGUE_QUANTITIES],
+    key=lambda p: -len(p.split()))
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
+             "3rd": 3, "4th": 4, "5th": 5, "last": -1, "latter": -1, "former": 1, "top": 1,
+             "bottom": -1}
+_PRONOUN_ONE_BEFORE = {"the", "that", "this", "which", "another", "no", "other", "first",
+                       "second", "third", "last", "big", "small", "cheaper", "each",
+                       "every", "any", "same", "right", "wrong"}
+
+
+@dataclass
+class Found:
+    """An utterance with its slot values taken out."""
+
+    shape: str
+    """The words with each slot value replaced by its placeholder."""
+    slots: dict[str, str] = field(default_factory=dict)
+    """Slot name -> the words heard for it."""
+    item_score: float = 0.0
+    """How well the item matched the catalog (0 when no item was found)."""
+
+
+class SlotFinder:
+    """Finds slot values against one catalog's items and categories."""
+
+    def __init__(self, items: ItemIndex | None, categories: list[str] | None = None,
+                 known_words: set[str] | None = None) -> None:
+        """``known_words``: the words of the templates (never part of an item's name);
+        ``items`` None finds no catalog items (for training sentences)."""
+        self.items = items
+        self.categories = {_singular(c.lower()): c for c in (categories or [])}
+        self.known_words = (known_words or set()) | _NUMBER_WORDS | QUANTITY_WORDS | set(
+            PLACEHOLDERS.values()) | set(_ORDINALS)
+
+    def find(self, text: str, category_first: bool = False) -> Found:
+        """Slots of ``text`` (normalized by the matcher). ``category_first`` reads "gift
+        cards" as the category rather than the item, for questions about categories.
+
+        With no catalog item in it, the longest run of words that no template uses is taken
+        for a product the store does not have ("add *almond milk* to my list"): the sentence
+        keeps its shape, and the skill can say it does not sell that.
+        """
+        words = self._without_purpose(_corrected(text.split()))
+        slots: dict[str, str] = {}
+        if category_first:
+            words = self._categories(words, slots)
+        span = self.item_span(words) if self.items is not None and ITEM not in words else None
+        score = 0.0
+        if span is not None:
+            start, end, score = span
+            slots["Item"] = " ".join(words[start:end])
+            words = [*words[:start], ITEM, *words[end:]]
+        if not category_first:
+            words = self._categories(words, slots)
+        if span is None and ITEM not in words:
+            words = self._unknown_item(words, slots)
+        words = _ordinals(words, slots)
+        words = _quantities(words, slots)
+        return Found(" ".join(words), slots, score)
+
+    def _without_purpose(self, words: list[str]) -> list[str]:
+        """Who or what it is for, at the end, says nothing about the intent: "a dollhouse
+        for my granddaughter's birthday" -> "a dollhouse"."""
+        for i in range(len(words) - 2, 0, -1):
+            if words[i] in ("for", "from", "on", "at", "off") and i > 1:
+                rest = [w for w in words[i + 1:] if w not in ("my", "the", "our", "his", "her",
+                                                              "a", "their", "your", "s")]
+                if rest and all(self._unknown(w) for w in rest):
+                    return words[:i]  # "from walmart", "for my grandson's birthday"
+        return words
+
+    def _unknown_item(self, words: list[str], slots: dict[str, str]) -> list[str]:
+        runs: list[tuple[int, int]] = []
+        start = None
+        for i, word in enumerate([*words, ITEM]):
+            unknown = self._unknown(word) and not word.isdigit()
+            if unknown and start is None:
+                start = i
+            elif not unknown and start is not None:
+                runs.append((start, i))
+                start = None
+        if not runs:
+            return words
+        start, end = max(runs, key=lambda r: (r[1] - r[0], -r[0]))
+        slots["Item"] = " ".join(words[start:end])
+        return [*words[:start], ITEM, *words[end:]]
+
+    def pin(self, text: str) -> str | None:
+        """The PIN in ``text``: one run of digit words making four digits, with at most a
+        lead-in around it ("my pin is", "um"), else None. Hesitations are never digits."""
+        runs = []
+        current: list[str] = []
+        for word in text.split():
+            if word in _DIGIT_WORDS or re.fullmatch(r"\d{1,4}", word):
+                current.append(word)
+            elif current:
+                runs.append(current)
+                current = []
+        if current:
+            runs.append(current)
+        if len(runs) != 1:
+            return None
+        return parse_pin(" ".join(runs[0]))
+
+    def item_score(self, value: str) -> float | None:
+        """How well ``value`` is an item's name as a whole (None: it is not one).
+
+        The resolver forgives extra words ("please reorder the paper towels" contains
+        "paper towels"); a slot value must be the name itself, give or take a slip.
+        """
+        best = self.items.resolve(value).best
+        if best is None or best.score < MATCH_THRESHOLD:
+            return None
+        squashed = resolve_normalize(value).replace(" ", "")
+        if fuzz.ratio(squashed, best.alias.replace(" ", "")) >= 85:
+            return best.score  # the name, give or take a slip or a split word
+        alias_words = best.alias.split()
+        extra = [w for w in value.split()
+                 if not any(fuzz.ratio(w, a) >= 80 for a in alias_words)]
+        covered = [w for w in value.split() if w not in extra and w not in ITEM_FILLERS]
+        if len(covered) == 1 and len(alias_words) > 1 and fuzz.ratio(
+                covered[0], alias_words[-1]) >= 80:
+            return None  # only the kind of thing: "milk" is not "oat milk"
+        if all(w in ITEM_FILLERS for w in extra) and len(covered) * 3 >= len(alias_words):
+            return best.score  # a telling part of the name ("the sonicare ones")
+        return None
+
+    def item_span(self, words: list[str]) -> tuple[int, int, float] | None:
+        """The run of words that names a catalog item: (start, end, score), or None.
+
+        A name next to words no template uses is part of a longer name the catalog does not
+        have: "hand soap" is not "dish soap", "almond milk" not "oat milk".
+        """
+        span = self._best_span(words)
+        if span is None:
+            return None
+        start, end, score = span
+        if (start > 0 and self._unknown(words[start - 1])) or (
+                end < len(words) and self._unknown(words[end])):
+            return None
+        return span
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self.known_words and word not in ITEM_FILLERS
+
+    def _best_span(self, words: list[str]) -> tuple[int, int, float] | None:
+        """The longest, best-resolving run of words that names an item: (start, end, score)."""
+        best: tuple[float, int, int, float] | None = None
+        for length in range(min(6, len(words)), 0, -1):
+            for start in range(len(words) - length + 1):
+                span = words[start:start + length]
+                if span[0] in ITEM_FILLERS or span[-1] in ITEM_FILLERS - UNIT_WORDS or (
+                        length == 1 and len(span[0]) < 3):
+                    continue  # "of dish soap" is "dish soap"; "do" is no item
+                found = self.item_score(" ".join(span))
+                if span[0] in _NUMBER_WORDS or span[0].isdigit():
+                    found = found if found == 100 else None  # "fifty dollar gift card"
+                if found is not None and found >= 85:
+                    rank = found + 2 * length  # prefer the fuller name
+                    if best is None or rank > best[0]:
+                        best = (rank, start, start + length, found)
+        return None if best is None else (best[1], best[2], best[3])
+
+    def _categories(self, words: list[str], slots: dict[str, str]) -> list[str]:
+        if not self.categories:
+            return words
+        for length in (2, 1):
+            for start in range(len(words) - length + 1):
+                phrase = _singular(" ".join(words[start:start + length]))
+                if phrase in self.categories:
+                    slots["Category"] = self.categories[phrase]
+                    return [*words[:start], CATEGORY, *words[start + length:]]
+        return words
+
+
+def _singular(phrase: str) -> str:
+    words = phrase.split()
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(
+            "ss"):
+        words[-1] = words[-1][:-3] + "y" if words[-1].endswith("ies") else words[-1][:-1]
+    return " ".join(words)
+
+
+def _corrected(words: list[str]) -> list[str]:
+    """A number replaced by the one after it ("three no make that two" -> "two"), and
+    "not two" after another number dropped ("five not two" -> "five")."""
+    runs = _number_runs(words)
+    corrections = set(word_lists()["corrections"])
+    for (start1, end1), (start2, end2) in zip(runs, runs[1:], strict=False):
+        between = " ".join(words[end1:start2])
+        if between in corrections or between.removesuffix(" that") in corrections:
+            return _corrected([*words[:start1], *words[start2:]])
+        if words[start2 - 1] == "not":
+            return _corrected([*words[:start2 - 1], *words[end2:]])
+        if start2 > 0 and words[start2 - 1] in ("actually", "rather", "sorry"):
+            return _corrected([*words[:start1], *words[start2:end2], *words[end1:start2 - 1],
+                               *words[end2:]])
+    return words
+
+
+def _number_runs(words: list[str]) -> list[tuple[int, int]]:
+    runs, i = [], 0
+    while i < len(words):
+        if words[i].isdigit() or (words[i] in _NUMBER_WORDS and words[i] != "and"):
+            end = i + 1
+            while end < len(words) and (words[end] in _NUMBER_WORDS or words[end].isdigit()):
+                end += 1
+            runs.append((i, end))
+            i = end
+        else:
+            i += 1
+    return runs
+
+
+def _ordinals(words: list[str], slots: dict[str, str]) -> list[str]:
+    for i, word in enumerate(words):
+        if word in _ORDINALS:
+            slots["Ordinal"] = word
+            return [*words[:i], ORDINAL, *words[i + 1:]]
+        if word in ("number", "option", "choice") and i + 1 < len(words):
+            value = parse_quantity(words[i + 1])
+            if value is not None and 0 < value < 10:
+                slots["Ordinal"] = words[i + 1]
+                return [*words[:i + 1], ORDINAL, *words[i + 2:]]
+    return words
+
+
+def _quantities(words: list[str], slots: dict[str, str]) -> list[str]:
+    """The first quantity: a phrase ("half a dozen", "a few"), digits, or a run of number
+    words read as one number ("twenty five", not 20 and 5)."""
+    text = f" {' '.join(words)} "
+    for phrase in _MULTIWORD_QUANTITIES:
+        if f" {phrase} " in text and (phrase not in ("some", "few", "many", "lots")
+                                      or f" {phrase} {ITEM} " in text):
+            slots["Quantity"] = phrase
+            return text.replace(f" {phrase} ", f" {NUMBER} ", 1).split()
+    for i, word in enumerate(words):
+        if re.fullmatch(r"\d{1,4}", word):
+            slots["Quantity"] = word
+            return [*words[:i], NUMBER, *words[i + 1:]]
+        if word in _NUMBER_WORDS and word != "and":
+            end = i + 1
+            while end < len(words) and words[end] in _NUMBER_WORDS:
+                end += 1
+            while end > i + 1 and words[end - 1] == "and":
+                end -= 1
+            phrase = " ".join(words[i:end])
+            if word == "one" and end == i + 1 and (
+                    (i > 0 and words[i - 1] in _PRONOUN_ONE_BEFORE | {ITEM, ORDINAL})
+                    or (end < len(words) and words[end] in ("or", "more") and (
+                        end + 1 == len(words) or words[end + 1] in ("time", "thing")))):
+                continue  # "the sonicare one", "one of those": a pronoun, not a quantity
+            if words_to_int(phrase) is None:
+                continue
+            slots["Quantity"] = phrase
+            return [*words[:i], NUMBER, *words[end:]]
+    return words

@@ -1,0 +1,90 @@
+"""What shoppers type or a recognizer hears, as plain lowercase words.
+
+Contractions are expanded ("what's" -> "what is", "pin's" -> "pin is", "didn't" -> "did not"),
+informal spellings mapped ("gonna", "pls"), possessives dropped ("the dog's food" -> "the dog
+food"), and punctuation removed, so that templates and utterances meet in one form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+_ENDINGS = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
+            ("'d", " would"), ("'m", " am"))
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> dict:
+    """``voice_local/data/words.json``."""
+    return json.loads(resources.files("voice_local").joinpath("data/words.json")
+                      .read_text("utf-8"))
+
+
+def _expand(word: str) -> str:
+    lists = word_lists()
+    if word in lists["informal"]:
+        return lists["informal"][word]
+    if word.endswith("'s"):
+        base = word[:-2]
+        return f"{base} is" if base in lists["is_after"] else base
+    for ending, replacement in _ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)] + replacement
+    return word
+
+
+def normalize(text: str) -> str:
+    """Lowercase words: punctuation dropped, hyphens to spaces, contractions expanded."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("-", " ")
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    words = [w.strip("'") if w not in ("'em",) else w for w in text.split()]
+    spelled = " ".join(_expand(w) for w in words if w)
+    lists = word_lists()
+    for phrase, replacement in lists["informal"].items():  # the few multi-word entries
+        if " " in phrase and phrase in spelled:
+            spelled = re.sub(rf"\b{re.escape(phrase)}\b", replacement, spelled)
+    return " ".join(spelled.split())
+
+
+def mend_homophones(text: str) -> str:
+    """A request whose first word a recognizer heard as its homophone ("by paper towels");
+    not for answers ("by all means")."""
+    first, _, rest = text.partition(" ")
+    mended = word_lists()["first_word"].get(first)
+    return f"{mended} {rest}" if mended and rest else text
+
+
+def _strip(text: str, phrases: list[str]) -> str:
+    ordered = sorted(phrases, key=len, reverse=True)
+    changed = True
+    while changed:
+        changed = False
+        for phrase in ordered:
+            if text.startswith(phrase + " "):
+                text, changed = text[len(phrase) + 1:], True
+            if text.endswith(" " + phrase):
+                text, changed = text[: -len(phrase) - 1], True
+    return text
+
+
+def strip_fillers(text: str) -> str:
+    """Hesitation and politeness around the request ("um could you please ... for me")."""
+    lists = word_lists()
+    return _strip(text, [*lists["hesitations"], *lists["politeness"]])
+
+
+def drop_hesitations(text: str) -> str:
+    """Hesitations anywhere ("add the uh coffee pods"), and a word said twice in a row
+    ("add the the coffee pods")."""
+    hesitations = {h for h in word_lists()["hesitations"] if " " not in h and h not in (
+        "like", "well", "so", "oh")}
+    words: list[str] = []
+    for word in text.split():
+        if word in hesitations or (words and words[-1] == word and word not in (
+                "no", "yes", "very", "bye")):
+            continue
+        words.append(word)
+    return " ".join(words)
