@@ -99,6 +99,23 @@ def add_to_cart(session: Session, account: Account, item: CatalogItem, quantity:
     return new_quantity
 
 
+def set_quantity(session: Session, account: Account, item: CatalogItem, quantity: int) -> int:
+    """Make the cart hold exactly ``quantity`` of ``item`` (adding the line if needed)."""
+    if quantity < 1:
+        raise InvalidInput("quantity must be at least one")
+    check_orderable(item, quantity)
+    cart = _cart(session, account, create=True)
+    assert cart is not None
+    line = next((ln for ln in cart.lines if ln.item_id == item.id), None)
+    if line is None:
+        cart.lines.append(CartLine(item_id=item.id, quantity=quantity))
+    else:
+        line.quantity = quantity
+    cart.updated_at = utcnow()
+    session.flush()
+    return quantity
+
+
 def remove_from_cart(
     session: Session, account: Account, item: CatalogItem, quantity: int | None = None
 ) -> int:

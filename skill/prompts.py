@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from string import Formatter
 
 from skill.speech import escape
 
@@ -35,6 +36,8 @@ class Prompt:
     """SSML body (without ``<speak>``)."""
     reprompt: str | None
     """What to say if the shopper says nothing; None ends the session."""
+    asks: str | None = None
+    """The question the prompt ends with, when it is a standing one ("anything_else")."""
 
 
 def _load(name: str) -> dict:
@@ -73,4 +76,10 @@ class Prompts:
         """The speech and reprompt of ``key``."""
         entry = self._strings[key]
         reprompt = self.text(key, "reprompt", **values) if "reprompt" in entry else None
-        return Prompt(self.text(key, **values), reprompt)
+        return Prompt(self.text(key, **values), reprompt, entry.get("asks"))
+
+    def placeholders(self, key: str) -> set[str]:
+        """The names ``key``'s speech and reprompt fill in."""
+        entry = self._strings[key]
+        return {name for field in ("speech", "reprompt") if field in entry
+                for _, name, _, _ in Formatter().parse(entry[field]) if name}

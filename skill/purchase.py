@@ -45,7 +45,7 @@ class Pending:
     """A purchase waiting for the shopper's answer; kept in the session between turns."""
 
     kind: str
-    """``reorder`` or ``checkout``."""
+    """``reorder``, ``buy`` or ``checkout``."""
     lines: list[tuple[str, int]]
     """``(sku, quantity)`` as read back."""
     total_minor: int
@@ -108,6 +108,14 @@ def start_reorder(session: Session, store: StoreSettings, account: Account, sku:
     item = get_item(session, sku)
     return _start(session, store, account, "reorder",
                   quote_reorder(session, store, account, item, quantity), channel, now)
+
+
+def start_buy(session: Session, store: StoreSettings, account: Account, sku: str,
+              quantity: int, channel: str, now: datetime) -> Outcome:
+    """Begin buying ``quantity`` of an item, bought before or not."""
+    item = get_item(session, sku)
+    return _start(session, store, account, "buy", quote(store, [(item, quantity)], now),
+                  channel, now)
 
 
 def start_checkout(session: Session, store: StoreSettings, account: Account, channel: str,

@@ -48,6 +48,19 @@ def say_quantity(quantity: int, name: str) -> str:
     return f"{say_count(quantity)} {name}"
 
 
+_DIGITISH = {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+
+def heard(text: str, limit: int = 60) -> str:
+    """What the shopper said, fit to be said back: never a run of digits (it may be a PIN),
+    never a speech of its own."""
+    words = text.split()
+    digits = sum(1 for w in words if w.lower() in _DIGITISH or any(c.isdigit() for c in w))
+    if digits >= 3:
+        return "that"
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
 def say_list(parts: list[str], conjunction: str = "and") -> str:
     """``["a", "b", "c"]`` -> ``"a, b and c"``."""
     if len(parts) <= 1:

@@ -91,14 +91,26 @@ def test_reorder_declined_buys_nothing(dialog, runtime):
         assert list_attempts(s, user_id=USER_ID)[0].outcome == "declined"
 
 
-@pytest.mark.parametrize("intent", ["AMAZON.CancelIntent", "AMAZON.StopIntent",
-                                    "AMAZON.NavigateHomeIntent"])
-def test_cancel_or_stop_at_confirmation_buys_nothing(dialog, runtime, intent):
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.NavigateHomeIntent"])
+def test_stop_at_confirmation_buys_nothing_and_ends(dialog, runtime, intent):
     give_history(runtime)
     dialog.intent("ReorderIntent", Item="coffee pods")
     dialog.intent(intent)
     assert "nothing was ordered" in dialog.speech and dialog.ended
     assert len(orders_of(runtime)) == 1
+
+
+def test_cancel_at_confirmation_drops_the_purchase_not_the_session(dialog, runtime):
+    give_history(runtime)
+    dialog.intent("ReorderIntent", Item="coffee pods")
+    dialog.intent("AMAZON.CancelIntent")
+    assert "didn't order anything" in dialog.speech
+    assert_open_with_reprompt(dialog)
+    dialog.intent("AMAZON.YesIntent")  # the purchase question is gone
+    assert "nothing waiting for a yes" in dialog.speech
+    assert len(orders_of(runtime)) == 1
+    with runtime.transaction() as s:
+        assert list_attempts(s, user_id=USER_ID)[0].outcome == "declined"
 
 
 def test_ambiguous_item_is_asked_not_guessed(dialog, runtime):
@@ -124,10 +136,14 @@ def test_unknown_item(dialog):
     assert_open_with_reprompt(dialog)
 
 
-def test_item_never_ordered_cannot_be_reordered(dialog):
+def test_reorder_of_an_item_never_ordered_offers_to_buy_it(dialog, runtime):
     dialog.intent("ReorderIntent", Item="shampoo")
     assert "haven't ordered shampoo before" in dialog.speech
-    assert "add shampoo to my cart" in dialog.speech
+    assert "Should I place this order?" in dialog.speech and "shampoo" in dialog.speech
+    assert orders_of(runtime) == []
+    dialog.intent("AMAZON.YesIntent")
+    assert "is placed" in dialog.speech
+    assert len(orders_of(runtime)) == 1
 
 
 def test_missing_item_is_asked_for(dialog, runtime):
@@ -141,13 +157,18 @@ def test_missing_item_is_asked_for(dialog, runtime):
 def test_over_max_quantity_says_the_limit(dialog, runtime):
     give_history(runtime, sku="DF-DRY-15", quantity=1)
     dialog.intent("ReorderIntent", Item="dog food", Quantity="5")
-    assert "at most 2 dog food" in dialog.speech
+    assert "at most two" in dialog.speech and "dog food" in dialog.speech
     assert_open_with_reprompt(dialog)
+    dialog.intent("AMAZON.YesIntent")  # "Would you like two instead?" - "yes"
+    assert "Should I place this order?" in dialog.speech and "two" in dialog.speech
 
 
-def test_nonsense_quantity(dialog):
+def test_nonsense_quantity_asks_how_many(dialog, runtime):
     dialog.intent("AddToCartIntent", Item="dish soap", Quantity="?")
-    assert "whole number" in dialog.speech
+    assert "How many" in dialog.speech
+    assert_open_with_reprompt(dialog)
+    dialog.intent("ChangeQuantityIntent", Quantity="3")
+    assert "Added three" in dialog.speech
 
 
 def test_cart_add_read_remove_clear(dialog, runtime):
@@ -258,16 +279,16 @@ def test_cancel_with_nothing_to_cancel(dialog):
 
 def test_list_reorderables(dialog, runtime):
     dialog.intent("ListReorderablesIntent")
-    assert "haven't ordered anything" in dialog.speech
+    assert "haven't bought anything" in dialog.speech
     give_history(runtime)
     dialog.intent("ListReorderablesIntent")
-    assert "You can reorder coffee pods" in dialog.speech
+    assert "bought coffee pods before" in dialog.speech
 
 
 def test_help_depends_on_where_the_shopper_is(dialog, runtime):
     dialog.intent("AMAZON.HelpIntent")
     general = dialog.speech
-    assert "reorder paper towels" in general
+    assert "to my cart" in general  # an example from the catalog: nothing bought yet
     give_history(runtime)
     dialog.intent("ReorderIntent", Item="coffee pods")
     dialog.intent("AMAZON.HelpIntent")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
+from skill.alexa import handlers as h
 from skill.alexa.canfulfill import CanFulfillHandler
-from skill.alexa.handlers import REQUEST_HANDLERS, ErrorHandler
 from skill.alexa.interceptors import (
     AccountInterceptor,
     LocalizationInterceptor,
@@ -14,7 +14,16 @@ from skill.alexa.interceptors import (
     QuestionInterceptor,
     RuntimeInterceptor,
 )
+from skill.alexa.shopping import SHOPPING_HANDLERS
 from skill.runtime import Runtime
+
+REQUEST_HANDLERS = [
+    h.LaunchHandler(), h.ReorderHandler(), h.BuyHandler(), h.AddToCartHandler(),
+    h.SelectItemHandler(), *SHOPPING_HANDLERS, h.YesHandler(), h.NoHandler(),
+    h.ProvidePinHandler(), h.HelpHandler(), h.StopHandler(), h.CancelHandler(),
+    h.RepeatHandler(), h.PreviousHandler(), h.SessionEndedHandler(), h.FallbackHandler(),
+]
+"""In dispatch order: the catch-all FallbackHandler last."""
 
 
 def build_skill(runtime: Runtime, skill_id: str | None = None) -> CustomSkill:
@@ -24,7 +33,7 @@ def build_skill(runtime: Runtime, skill_id: str | None = None) -> CustomSkill:
     builder.add_request_handler(CanFulfillHandler(runtime))
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler)
-    builder.add_exception_handler(ErrorHandler())
+    builder.add_exception_handler(h.ErrorHandler())
     logging_interceptor = LoggingInterceptor()
     for interceptor in (RuntimeInterceptor(runtime), LocalizationInterceptor(),
                         AccountInterceptor(), QuestionInterceptor(), logging_interceptor):

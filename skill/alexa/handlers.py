@@ -1,6 +1,12 @@
-"""One handler per intent. Each reads the request, calls the commerce services inside one
-transaction, and answers with a prompt; the rules themselves live in ``skill.purchase``,
-``skill.policy`` and the services, not here."""
+"""Handlers of the purchase conversation and of the dialog itself (answers, help, stop,
+repeat, go back, not understood). Each reads the request, calls the commerce services inside
+one transaction, and answers with a prompt; the rules live in ``skill.purchase``,
+``skill.policy`` and the services. Cart, order and catalog questions: ``skill.alexa.shopping``.
+
+Every question the skill asks takes its natural answers: the question is kept in the session
+(``Turn.reply(question=...)``) with the kind of answer it expects, and each answer handler
+looks at it first.
+"""
 
 from __future__ import annotations
 
@@ -11,67 +17,31 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractR
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from skill import purchase, speech
 from skill.accounts import Account, get_or_create_account
-from skill.alexa.slots import choices_of, pin_slot, quantity_slot, resolve_item
-from skill.alexa.turn import LAST, Turn
-from skill.cart import add_to_cart, clear_cart, read_cart, remove_from_cart
-from skill.catalog import CatalogItem, Restriction, get_item, list_items
+from skill.alexa.examples import suggestable
+from skill.alexa.phrasing import card_lines, money, order_items, quote_items
+from skill.alexa.slots import choices_of, ordinal_slot, pin_slot, quantity_slot, resolve_item
+from skill.alexa.turn import LAST, MISSES, PREVIOUS, Turn
+from skill.cart import add_to_cart
+from skill.catalog import CatalogItem, Restriction, find_item, get_item
 from skill.errors import NotAllowed, NotFound
-from skill.orders import (
-    Order,
-    OrderLine,
-    OrderStatus,
-    Quote,
-    cancel_deadline,
-    cancel_order,
-    get_order,
-    latest_order,
-)
+from skill.orders import last_ordered_quantity
 from skill.prompts import Prompts, Ssml
 from skill.resolution import Resolution
 
 log = logging.getLogger(__name__)
 
-MAX_LISTED = 6
-"""Items read out at most in one list; the rest are counted ("and 4 more")."""
-
-
-# --- shared phrasing -----------------------------------------------------------------------
-
-def _items_phrase(lines: list[tuple[int, str]]) -> str:
-    spoken = [speech.say_quantity(qty, name) for qty, name in lines[:MAX_LISTED]]
-    if len(lines) > MAX_LISTED:
-        spoken.append(f"{len(lines) - MAX_LISTED} more items")
-    return speech.say_list(spoken)
-
-
-def quote_items(q: Quote) -> str:
-    """What a quote buys, spoken: "two coffee pods and one dish soap"."""
-    return _items_phrase([(ln.quantity, ln.name) for ln in q.lines])
-
-
-def order_items(order: Order) -> str:
-    """What an order holds, spoken."""
-    return _items_phrase([(ln.quantity, ln.name) for ln in order.lines])
-
-
-def _money(turn: Turn, minor: int) -> str:
-    return speech.say_money(minor, turn.runtime.store.currency)
-
-
-def _card_lines(lines: list[OrderLine], currency: str) -> str:
-    return "\n".join(f"{ln.quantity} x {ln.name} at "
-                     f"{speech.say_money(ln.unit_price_minor, currency)}" for ln in lines)
-
 
 # --- the purchase conversation -------------------------------------------------------------
 
-def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
-    """Say what a purchase step came to, and ask the next question if there is one."""
+def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "") -> Response:
+    """Say what a purchase step came to, and ask the next question if there is one.
+
+    ``lead`` is said before a restatement ("You haven't ordered shampoo before.").
+    """
     store = turn.runtime.store
     kind = outcome.kind
     if kind in ("ask_confirm", "changed"):
@@ -80,8 +50,9 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
         key = ("purchase.confirm_approval" if outcome.pending.verdict == "approval"
                else "purchase.confirm")
         values = {"seller": store.seller, "items": quote_items(q),
-                  "total": _money(turn, q.total_minor),
-                  "delivery": speech.say_date(q.expected_delivery, turn.now.date())}
+                  "total": money(q.total_minor, store.currency),
+                  "delivery": speech.say_date(q.expected_delivery, turn.now.date()),
+                  "lead": lead}
         question = {"kind": "purchase", "pending": outcome.pending.to_dict()}
         if kind == "changed":
             return turn.reply("purchase.changed", question=question,
@@ -121,65 +92,76 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome) -> Response:
         return turn.reply("purchase.refused_category", item=decision.item)
     order = outcome.order
     assert order is not None
-    card_values = {"seller": store.seller, "lines": _card_lines(order.lines, order.currency),
-                   "subtotal": _money(turn, order.subtotal_minor),
-                   "tax": _money(turn, order.tax_minor),
-                   "delivery_fee": _money(turn, order.delivery_minor),
-                   "total": _money(turn, order.total_minor),
+    total = money(order.total_minor, order.currency)
+    card_values = {"seller": store.seller, "lines": card_lines(order.lines, order.currency),
+                   "subtotal": money(order.subtotal_minor, order.currency),
+                   "tax": money(order.tax_minor, order.currency),
+                   "delivery_fee": money(order.delivery_minor, order.currency),
+                   "total": total,
                    "delivery": speech.say_date(order.expected_delivery, turn.now.date()),
                    "order_id": order.id}
     if kind == "placed":
         details = turn.text("purchase.details_email" if order.account.email
                             else "purchase.details_app")
         return turn.reply("purchase.placed", card=("card.placed", card_values),
-                          items=order_items(order), total=card_values["total"],
+                          items=order_items(order), total=total,
                           delivery=card_values["delivery"], details=details,
                           window=speech.say_duration(store.cancel_window_minutes))
     decision = outcome.decision
     if decision is not None and decision.limit_minor is not None:
         return turn.reply("purchase.sent_for_approval_limit", card=("card.approval", card_values),
-                          items=order_items(order), total=card_values["total"],
-                          limit=_money(turn, decision.limit_minor))
+                          items=order_items(order), total=total,
+                          limit=money(decision.limit_minor, order.currency))
     return turn.reply("purchase.sent_for_approval", card=("card.approval", card_values),
-                      items=order_items(order), total=card_values["total"])
+                      items=order_items(order), total=total)
 
 
-def _refusal_for(turn: Turn, exc: NotAllowed | NotFound, item: CatalogItem | None) -> Response:
-    """What to say when an item cannot be ordered as asked."""
+def refusal_for(turn: Turn, exc: NotAllowed | NotFound, item: CatalogItem | None,
+                intent: str = "ReorderIntent") -> Response:
+    """What to say when an item cannot be ordered as asked; a smaller amount is offered
+    as a question that takes "yes" or a number."""
     name = item.name if item else getattr(exc, "item", "")
     if isinstance(exc, NotAllowed) and exc.code == "over_max_quantity" and item is not None:
-        return turn.reply("item.over_max", item=name, max=item.max_quantity)
+        return turn.reply("item.over_max", item=name, max=speech.say_count(item.max_quantity),
+                          question={"kind": "quantity", "intent": intent, "sku": item.sku,
+                                    "most": item.max_quantity})
     if isinstance(exc, NotAllowed) and exc.code == "not_voice_orderable":
         return turn.reply("item.not_voice_orderable", item=name)
     if isinstance(exc, NotAllowed) and exc.code == "out_of_stock":
-        if not exc.left:
+        if not exc.left or item is None:
             return turn.reply("item.out_of_stock", item=name)
         return turn.reply("item.low_stock", left=speech.say_quantity(exc.left, name),
-                          count=exc.left, item=name)
-    if isinstance(exc, NotFound) and item is not None:
-        return turn.reply("reorder.never_ordered", item=name)
+                          question={"kind": "quantity", "intent": intent, "sku": item.sku,
+                                    "most": exc.left})
     raise exc
 
 
-def _ask_for_item(turn: Turn, intent: str, quantity: int | None,
-                  resolution: Resolution | None) -> Response | None:
+def ask_for_item(turn: Turn, intent: str, quantity: int | None,
+                 resolution: Resolution | None) -> Response | None:
     """Ask which item when none was named, it was unclear, or unknown; None when matched."""
     question = {"kind": "item", "intent": intent, "quantity": quantity}
     if resolution is None:
         return turn.reply("item.ask", question=question)
     if resolution.status == "none":
-        return turn.reply("item.unknown", heard=resolution.query)
+        return turn.reply("item.unknown", heard=speech.heard(resolution.query))
     if resolution.status == "ambiguous":
         choices = choices_of(resolution)
         question["choices"] = [c.sku for c in choices]
+        if len(choices) == 1:  # "milk" for "oat milk": a suggestion, answered yes or no
+            return turn.reply("item.did_you_mean", question=question, item=choices[0].name)
         return turn.reply("item.ambiguous", question=question,
-                          choices=speech.say_list([c.name for c in choices], "or"))
+                          choices=speech.say_list(distinct_names(choices), "or"))
     return None
 
 
-def _account(turn: Turn, session: Session) -> Account:
-    # Locked: two speakers (or two workers) on one account take turns, so a cart line or a
-    # purchase decision is never made on a stale read.
+def distinct_names(choices: list) -> list[str]:
+    """Choices as the shopper can tell them apart."""
+    return list(dict.fromkeys(c.name for c in choices))
+
+
+def account_of(turn: Turn, session: Session) -> Account:
+    """The speaker's account, locked: two speakers (or workers) on one account take turns,
+    so a cart line or a purchase decision is never made on a stale read."""
     return get_or_create_account(session, turn.user_id, lock=True)
 
 
@@ -190,42 +172,72 @@ def decline_pending(turn: Turn, reason: str) -> purchase.Pending | None:
         return None
     pending = purchase.Pending.from_dict(asked["pending"])
     with turn.runtime.transaction() as session:
-        purchase.answer_no(session, turn.runtime.store, _account(turn, session), pending,
+        purchase.answer_no(session, turn.runtime.store, account_of(turn, session), pending,
                            channel=turn.channel, reason=reason)
     return pending
 
 
 def do_reorder(turn: Turn, session: Session, sku: str, quantity: int | None) -> Response:
-    """Start reordering ``sku``: restate and ask, or say why not."""
+    """Buy ``sku`` again; an item never bought before is offered as a first purchase."""
     item = get_item(session, sku)
+    account = account_of(turn, session)
+    if last_ordered_quantity(session, account, item) is None:
+        return do_buy(turn, session, sku, quantity,
+                      lead=turn.text("reorder.first_time", item=item.name))
     try:
-        outcome = purchase.start_reorder(session, turn.runtime.store, _account(turn, session),
-                                         sku, quantity, turn.channel, turn.now)
+        outcome = purchase.start_reorder(session, turn.runtime.store, account, sku, quantity,
+                                         turn.channel, turn.now)
     except (NotAllowed, NotFound) as exc:
-        return _refusal_for(turn, exc, item)
+        return refusal_for(turn, exc, item, "ReorderIntent")
     return purchase_reply(turn, outcome)
+
+
+def do_buy(turn: Turn, session: Session, sku: str, quantity: int | None,
+           lead: Ssml | str = "") -> Response:
+    """Buy ``sku`` (one unless a quantity is said): restated and confirmed like any order."""
+    item = get_item(session, sku)
+    account = account_of(turn, session)
+    if quantity is None and last_ordered_quantity(session, account, item) is not None:
+        return do_reorder(turn, session, sku, None)  # "buy coffee pods": as usual
+    if item.restriction == Restriction.BLOCKED.value or not item.reorderable:
+        return turn.reply("item.not_voice_orderable", item=item.name)
+    try:
+        outcome = purchase.start_buy(session, turn.runtime.store, account, sku, quantity or 1,
+                                     turn.channel, turn.now)
+    except NotAllowed as exc:
+        return refusal_for(turn, exc, item, "BuyIntent")
+    return purchase_reply(turn, outcome, lead)
 
 
 def do_add_to_cart(turn: Turn, session: Session, sku: str, quantity: int | None) -> Response:
     """Put ``quantity`` (default one) of ``sku`` in the cart."""
     item = get_item(session, sku)
-    account = _account(turn, session)
+    account = account_of(turn, session)
     try:
         with session.begin_nested():
             in_cart = add_to_cart(session, account, item, quantity or 1)
     except NotAllowed as exc:
-        return _refusal_for(turn, exc, item)
+        return refusal_for(turn, exc, item, "AddToCartIntent")
+    turn.session["last_item"] = item.sku
     return turn.reply("cart.added", added=speech.say_quantity(quantity or 1, item.name),
                       in_cart=speech.say_quantity(in_cart, item.name))
 
 
-_ITEM_ACTIONS = {"ReorderIntent": do_reorder, "AddToCartIntent": do_add_to_cart}
+ITEM_ACTIONS = {"ReorderIntent": do_reorder, "BuyIntent": do_buy,
+                "AddToCartIntent": do_add_to_cart}
+"""What an item request does once its item (and quantity) is known."""
+
+
+def act_on_item(turn: Turn, session: Session, intent: str, sku: str,
+                quantity: int | None) -> Response:
+    """Run the item request ``intent`` for ``sku``."""
+    return ITEM_ACTIONS.get(intent, do_buy)(turn, session, sku, quantity)
 
 
 # --- handlers ------------------------------------------------------------------------------
 
 class IntentHandler(AbstractRequestHandler):
-    """Base: handles ``intent``; subclasses implement ``respond``."""
+    """Base: handles ``intent``; subclasses implement ``respond``, inside one transaction."""
 
     intent = ""
 
@@ -235,6 +247,7 @@ class IntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         with turn.runtime.transaction() as session:
+            turn.db = session
             return self.respond(turn, session)
 
     def respond(self, turn: Turn, session: Session) -> Response:
@@ -253,23 +266,36 @@ class LaunchHandler(AbstractRequestHandler):
 
 
 class ItemIntentHandler(IntentHandler):
-    """Reorder / add to cart: resolve the item (asking when unsure), then act."""
+    """Buy / reorder / add to cart: resolve the item (asking when unsure), then act."""
 
     def respond(self, turn: Turn, session: Session) -> Response:
+        resolution = resolve_item(turn.handler_input, turn.runtime, session)
         try:
             quantity = quantity_slot(turn.handler_input)
         except ValueError:
-            return turn.reply("item.bad_quantity", item="coffee pods")
-        resolution = resolve_item(turn.handler_input, turn.runtime, session)
-        asked = _ask_for_item(turn, self.intent, quantity, resolution)
+            return self._ask_how_many(turn, resolution)
+        asked = ask_for_item(turn, self.intent, quantity, resolution)
         if asked is not None:
             return asked
         assert resolution is not None and resolution.best is not None
-        return _ITEM_ACTIONS[self.intent](turn, session, resolution.best.sku, quantity)
+        return act_on_item(turn, session, self.intent, resolution.best.sku, quantity)
+
+    def _ask_how_many(self, turn: Turn, resolution: Resolution | None) -> Response:
+        """ "A few coffee pods": how many, exactly?"""
+        sku = resolution.best.sku if resolution and resolution.status == "match" and \
+            resolution.best else None
+        question = {"kind": "quantity", "intent": self.intent, "sku": sku}
+        if sku is None:
+            return turn.reply("item.ask", question={"kind": "item", "intent": self.intent})
+        return turn.reply("quantity.ask", question=question, item=resolution.best.name)
 
 
 class ReorderHandler(ItemIntentHandler):
     intent = "ReorderIntent"
+
+
+class BuyHandler(ItemIntentHandler):
+    intent = "BuyIntent"
 
 
 class AddToCartHandler(ItemIntentHandler):
@@ -277,175 +303,56 @@ class AddToCartHandler(ItemIntentHandler):
 
 
 class SelectItemHandler(IntentHandler):
-    """The answer to "which item?" or "did you mean A or B?"."""
+    """The answer to "which item?" or "did you mean A or B?": a name, "the first one", or a
+    new request. An answer that is none of the choices asks again; it never picks."""
 
     intent = "SelectItemIntent"
 
     def respond(self, turn: Turn, session: Session) -> Response:
         asked = turn.asked or {}
         if asked.get("kind") != "item":
-            return turn.reply("fallback")
-        resolution = resolve_item(turn.handler_input, turn.runtime, session)
+            resolution = resolve_item(turn.handler_input, turn.runtime, session)
+            if resolution is not None and resolution.status == "match":
+                return turn.reply("item.what_about", item=resolution.best.name,
+                                  question={"kind": "item", "intent": "AddToCartIntent",
+                                            "choices": [resolution.best.sku]})
+            return fallback(turn)
         choices = asked.get("choices") or []
-        if resolution is not None and choices:
-            offered = [c for c in resolution.candidates if c.sku in choices]
-            if resolution.status != "none" and offered:
-                return _ITEM_ACTIONS[asked["intent"]](turn, session, offered[0].sku,
-                                                      asked.get("quantity"))
-            names = [get_item(session, sku).name for sku in choices]
-            return turn.reply("choice.ask_again", question=asked,
-                              choices=speech.say_list(names, "or"))
-        again = _ask_for_item(turn, asked["intent"], asked.get("quantity"), resolution)
+        ordinal = ordinal_slot(turn.handler_input)
+        if ordinal is not None and choices:
+            index = ordinal - 1 if ordinal > 0 else len(choices) + ordinal
+            if 0 <= index < len(choices):
+                return act_on_item(turn, session, asked["intent"], choices[index],
+                                   asked.get("quantity"))
+            return ask_again(turn, session, asked)
+        resolution = resolve_item(turn.handler_input, turn.runtime, session)
+        if choices:
+            offered = [c for c in (resolution.candidates if resolution else ())
+                       if c.sku in choices and c.score >= 60]
+            if resolution is not None and resolution.status != "none" and offered:
+                return act_on_item(turn, session, asked["intent"], offered[0].sku,
+                                   asked.get("quantity"))
+            if resolution is not None and resolution.status == "match":
+                # A new item altogether: the shopper changed their mind.
+                return act_on_item(turn, session, asked["intent"], resolution.best.sku,
+                                   asked.get("quantity"))
+            return ask_again(turn, session, asked)
+        again = ask_for_item(turn, asked["intent"], asked.get("quantity"), resolution)
         if again is not None:
             return again
         assert resolution is not None and resolution.best is not None
-        return _ITEM_ACTIONS[asked["intent"]](turn, session, resolution.best.sku,
-                                              asked.get("quantity"))
+        return act_on_item(turn, session, asked["intent"], resolution.best.sku,
+                           asked.get("quantity"))
 
 
-class RemoveFromCartHandler(IntentHandler):
-    intent = "RemoveFromCartIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        resolution = resolve_item(turn.handler_input, turn.runtime, session)
-        account = _account(turn, session)
-        if resolution is None or resolution.status != "match":
-            in_cart = {e.sku: e.name for e in read_cart(session, account)}
-            # An unclear name is settled by what is actually in the cart.
-            matches = [c for c in (resolution.candidates if resolution else ())
-                       if c.sku in in_cart and c.score >= 60]
-            if resolution is None or not matches:
-                heard = resolution.query if resolution else "that"
-                return turn.reply("cart.not_in_cart", item=heard)
-            sku = matches[0].sku
-        else:
-            sku = resolution.best.sku  # type: ignore[union-attr]
-        item = get_item(session, sku)
-        try:
-            remove_from_cart(session, account, item)
-        except NotFound:
-            return turn.reply("cart.not_in_cart", item=item.name)
-        rest = read_cart(session, account)
-        rest_text = (turn.text("cart.rest_some", items=_items_phrase(
-            [(e.quantity, e.name) for e in rest])) if rest else turn.text("cart.rest_empty"))
-        return turn.reply("cart.removed", item=item.name, rest=rest_text)
-
-
-class ReadCartHandler(IntentHandler):
-    intent = "ReadCartIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        entries = read_cart(session, _account(turn, session))
-        if not entries:
-            return turn.reply("cart.empty")
-        subtotal = sum(e.total_minor for e in entries)
-        return turn.reply("cart.read", items=_items_phrase([(e.quantity, e.name)
-                                                            for e in entries]),
-                          subtotal=_money(turn, subtotal))
-
-
-class ClearCartHandler(IntentHandler):
-    intent = "ClearCartIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        if clear_cart(session, _account(turn, session)) == 0:
-            return turn.reply("cart.empty")
-        return turn.reply("cart.cleared")
-
-
-class CheckoutHandler(IntentHandler):
-    intent = "CheckoutIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        account = _account(turn, session)
-        if not read_cart(session, account):
-            return turn.reply("checkout.empty")
-        try:
-            outcome = purchase.start_checkout(session, turn.runtime.store, account,
-                                              turn.channel, turn.now)
-        except NotAllowed as exc:
-            entries = {e.sku for e in read_cart(session, account)}
-            item = next((i for i in list_items(session) if i.sku in entries and (
-                i.restriction == Restriction.BLOCKED.value or not i.reorderable)), None)
-            return _refusal_for(turn, exc, item)
-        return purchase_reply(turn, outcome)
-
-
-class OrderStatusHandler(IntentHandler):
-    intent = "OrderStatusIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        account = _account(turn, session)
-        resolution = resolve_item(turn.handler_input, turn.runtime, session)
-        item = None
-        if resolution is not None:
-            if resolution.status == "none":
-                return turn.reply("status.none_for_item", item=resolution.query)
-            item = get_item(session, resolution.best.sku)  # type: ignore[union-attr]
-        order = latest_order(session, account, item)
-        if order is None:
-            if item is not None:
-                return turn.reply("status.none_for_item", item=item.name)
-            return turn.reply("status.none")
-        delivered_at = next((e.at for e in reversed(order.events)
-                             if e.status == OrderStatus.DELIVERED.value), order.created_at)
-        delivery = speech.say_date(order.expected_delivery, turn.now.date())
-        card = ("card.status", {"order_id": order.id, "status": order.status.replace("_", " "),
-                                "lines": _card_lines(order.lines, order.currency),
-                                "total": _money(turn, order.total_minor),
-                                "delivery": delivery})
-        return turn.reply(f"status.{order.status}", card=card, items=order_items(order),
-                          delivery=delivery, when=speech.say_ago(delivered_at, turn.now))
-
-
-class CancelOrderHandler(IntentHandler):
-    """ "Cancel my last order": check the window, then ask before cancelling."""
-
-    intent = "CancelOrderIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        store = turn.runtime.store
-        order = latest_order(session, _account(turn, session))
-        status = OrderStatus(order.status) if order else None
-        if order is None or status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
-            return turn.reply("cancel.nothing")
-        items = order_items(order)
-        if status not in (OrderStatus.PLACED, OrderStatus.AWAITING_APPROVAL):
-            return turn.reply("cancel.already_shipped", items=items)
-        if status is OrderStatus.PLACED and turn.now > cancel_deadline(order, store):
-            return turn.reply("cancel.window_closed", items=items,
-                              window=speech.say_duration(store.cancel_window_minutes))
-        return turn.reply("cancel.confirm", question={"kind": "cancel_order",
-                                                      "order_id": order.id},
-                          items=items, total=_money(turn, order.total_minor),
-                          when=speech.say_ago(order.created_at, turn.now))
-
-
-class ListReorderablesHandler(IntentHandler):
-    intent = "ListReorderablesIntent"
-
-    def respond(self, turn: Turn, session: Session) -> Response:
-        account = _account(turn, session)
-        ordered = session.scalars(
-            select(CatalogItem).join(OrderLine, OrderLine.item_id == CatalogItem.id)
-            .join(Order).where(Order.account_id == account.id,
-                               CatalogItem.reorderable.is_(True),
-                               CatalogItem.restriction != Restriction.BLOCKED.value)
-            .group_by(CatalogItem.id).order_by(CatalogItem.name)).all()
-        if ordered:
-            return turn.reply("list.reorderables", items=_names(ordered),
-                              example=ordered[0].name)
-        available = list_items(session, reorderable_only=True)
-        if not available:
-            return turn.reply("list.empty")
-        return turn.reply("list.catalog", items=_names(available), example=available[0].name)
-
-
-def _names(items: list[CatalogItem]) -> str:
-    names = [i.name for i in items[:MAX_LISTED]]
-    if len(items) > MAX_LISTED:
-        names.append(f"{len(items) - MAX_LISTED} more")
-    return speech.say_list(names)
+def ask_again(turn: Turn, session: Session, asked: dict) -> Response:
+    """Repeat a which-item question: the answer fit none of its choices."""
+    names = [i.name for i in (find_item(session, sku) for sku in asked.get("choices") or [])
+             if i is not None]
+    if not names:
+        return turn.reply("item.ask", question=asked)
+    return turn.reply("choice.ask_again", question=asked,
+                      choices=speech.say_list(list(dict.fromkeys(names)), "or"))
 
 
 class YesHandler(IntentHandler):
@@ -460,48 +367,60 @@ class YesHandler(IntentHandler):
             pending = purchase.Pending.from_dict(asked["pending"])
             if pending.step == "pin":
                 return turn.reply("pin.unclear", question=asked)
-            outcome = purchase.answer_yes(session, turn.runtime.store, _account(turn, session),
+            outcome = purchase.answer_yes(session, turn.runtime.store, account_of(turn, session),
                                           pending, idempotency_key=turn.request_id,
                                           channel=turn.channel, now=turn.now)
             return purchase_reply(turn, outcome)
-        if kind == "cancel_order":
-            order = get_order(session, int(asked["order_id"]))
-            try:
-                cancel_order(session, turn.runtime.store, _account(turn, session), order,
-                             turn.now)
-            except NotAllowed as exc:
-                store = turn.runtime.store
-                if exc.code == "cancel_window_closed":
-                    return turn.reply("cancel.window_closed", items=order_items(order),
-                                      window=speech.say_duration(store.cancel_window_minutes))
-                return turn.reply("cancel.already_shipped", items=order_items(order))
-            return turn.reply("cancel.done", items=order_items(order))
+        if kind in ("cancel_order", "offer"):
+            from skill.alexa.shopping import cancel_asked_order, yes_to_offer
+
+            answer = cancel_asked_order if kind == "cancel_order" else yes_to_offer
+            return answer(turn, session, asked)
+        if kind == "anything_else":
+            return turn.reply("what_else")
+        if kind == "quantity":
+            most = asked.get("most")
+            if most and asked.get("sku"):  # "try a smaller amount?" - "yes": the most allowed
+                return act_on_item(turn, session, asked.get("intent", "BuyIntent"), asked["sku"],
+                                   int(most))
+            return turn.reply("quantity.ask_again", question=asked)
         if kind == "item":
-            choices = [get_item(session, sku).name for sku in asked.get("choices") or []]
-            if choices:
-                return turn.reply("choice.ask_again", question=asked,
-                                  choices=speech.say_list(choices, "or"))
-            return turn.reply("item.ask", question=asked)
+            choices = asked.get("choices") or []
+            if len(choices) == 1:  # "Did you mean oat milk?" - "yes"
+                return act_on_item(turn, session, asked["intent"], choices[0],
+                                   asked.get("quantity"))
+            return ask_again(turn, session, asked)
         return turn.reply("yes.nothing")
 
 
 class NoHandler(IntentHandler):
+    """ "No" declines the open question; after "Anything else?" it says goodbye."""
+
     intent = "AMAZON.NoIntent"
 
     def respond(self, turn: Turn, session: Session) -> Response:
         asked = turn.asked or {}
+        kind = asked.get("kind")
         if decline_pending(turn, "shopper said no"):
             return turn.reply("purchase.declined")
-        if asked.get("kind") == "cancel_order":
+        if kind == "cancel_order":
             return turn.reply("cancel.kept")
+        if kind == "anything_else":
+            return turn.reply("goodbye", end=True)
+        if kind in ("item", "quantity", "offer"):
+            return turn.reply("choice.none")
         return turn.reply("no.nothing")
 
 
 class ProvidePinHandler(IntentHandler):
+    """The voice PIN; a small number said while "how many?" is open is that number."""
+
     intent = "ProvidePinIntent"
 
     def respond(self, turn: Turn, session: Session) -> Response:
         asked = turn.asked or {}
+        if asked.get("kind") == "quantity":
+            return answer_quantity(turn, session, asked, quantity_slot_or_none(turn, "Pin"))
         pending = (purchase.Pending.from_dict(asked["pending"])
                    if asked.get("kind") == "purchase" else None)
         if pending is None or pending.step != "pin":
@@ -509,10 +428,29 @@ class ProvidePinHandler(IntentHandler):
         pin = pin_slot(turn.handler_input)
         if pin is None:
             return turn.reply("pin.unclear", question=asked)
-        outcome = purchase.answer_pin(session, turn.runtime.store, _account(turn, session),
+        outcome = purchase.answer_pin(session, turn.runtime.store, account_of(turn, session),
                                       pending, pin, idempotency_key=turn.request_id,
                                       channel=turn.channel, now=turn.now)
         return purchase_reply(turn, outcome)
+
+
+def quantity_slot_or_none(turn: Turn, name: str = "Quantity") -> int | None:
+    """The number said, or None for nothing or nonsense."""
+    try:
+        return quantity_slot(turn.handler_input, name)
+    except ValueError:
+        return None
+
+
+def answer_quantity(turn: Turn, session: Session, asked: dict, quantity: int | None
+                    ) -> Response:
+    """A number said to "how many?" (or "try a smaller amount?")."""
+    if quantity is None or not asked.get("sku"):
+        return turn.reply("quantity.ask_again", question=asked)
+    most = asked.get("most")
+    if most and quantity > int(most):
+        return turn.reply("quantity.too_many", question=asked, most=speech.say_count(int(most)))
+    return act_on_item(turn, session, asked.get("intent", "BuyIntent"), asked["sku"], quantity)
 
 
 class HelpHandler(IntentHandler):
@@ -521,26 +459,42 @@ class HelpHandler(IntentHandler):
     intent = "AMAZON.HelpIntent"
 
     def respond(self, turn: Turn, session: Session) -> Response:
-        asked = turn.asked or {}
-        pending = decline_pending(turn, "shopper asked for help")
-        if pending is not None:
-            if pending.step == "pin":
-                return turn.reply("help.pin")
-            name = get_item(session, pending.lines[0][0]).name if pending.lines else "it"
-            return turn.reply("help.purchase", item=name)
-        if asked.get("kind") == "item":
-            choices = asked.get("choices") or []
-            example = get_item(session, choices[0]).name if choices else "paper towels"
-            return turn.reply("help.choosing", question=asked, example=example)
-        return turn.reply("help.general")
+        return help_for(turn, session)
+
+
+def help_for(turn: Turn, session: Session) -> Response:
+    """Help for the question that is open (or general help)."""
+    asked = turn.asked or {}
+    pending = decline_pending(turn, "shopper asked for help")
+    if pending is not None:
+        if pending.step == "pin":
+            return turn.reply("help.pin")
+        item = find_item(session, pending.lines[0][0]) if pending.lines else None
+        account = account_of(turn, session)
+        if item is not None and suggestable(account, item):
+            return turn.reply("help.purchase", item=item.name)
+        return turn.reply("help.purchase_general")
+    kind = asked.get("kind")
+    if kind == "item":
+        choices = [i for i in (find_item(session, s) for s in asked.get("choices") or []) if i]
+        if choices:
+            return turn.reply("help.choosing", question=asked, example=choices[0].name,
+                              choices=speech.say_list(distinct_names(choices), "or"))
+        return turn.reply("help.naming", question=asked)
+    if kind == "quantity":
+        return turn.reply("help.quantity", question=asked)
+    if kind in ("cancel_order", "anything_else"):
+        return turn.reply("help.yes_no", question=asked, reprompt_question=Ssml(
+            (turn.session.get(LAST) or {}).get("reprompt") or ""))
+    return turn.reply("help.general")
 
 
 class StopHandler(AbstractRequestHandler):
-    """Cancel, Stop, NavigateHome: end the session; anything pending is not bought."""
+    """Stop and NavigateHome end the session; anything pending is not bought."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return any(is_intent_name(name)(handler_input) for name in
-                   ("AMAZON.CancelIntent", "AMAZON.StopIntent", "AMAZON.NavigateHomeIntent"))
+                   ("AMAZON.StopIntent", "AMAZON.NavigateHomeIntent"))
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
@@ -549,16 +503,74 @@ class StopHandler(AbstractRequestHandler):
         return turn.reply("goodbye", end=True)
 
 
+class CancelHandler(AbstractRequestHandler):
+    """ "Never mind" / "cancel": drops the step in progress, not the session; with nothing
+    in progress it ends the session like Stop."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.CancelIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        if decline_pending(turn, "shopper said cancel"):
+            return turn.reply("cancel.step_purchase")
+        if turn.asked and turn.asked.get("kind") != "anything_else":
+            return turn.reply("cancel.step")
+        return turn.reply("goodbye", end=True)
+
+
 class RepeatHandler(AbstractRequestHandler):
+    """Says the last reply again, with its question still open."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("AMAZON.RepeatIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         last = turn.session.get(LAST)
-        if not last:
+        if not isinstance(last, dict) or not last.get("speech"):
             return turn.reply("repeat.nothing")
-        return turn.say(last["speech"], last["reprompt"], question=last.get("question"))
+        return turn.say(last["speech"], last["reprompt"], question=turn.asked)
+
+
+class PreviousHandler(AbstractRequestHandler):
+    """ "Go back": the question before the last one, asked again."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.PreviousIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        previous = turn.session.get(PREVIOUS)
+        if not isinstance(previous, dict) or not previous.get("reprompt"):
+            return turn.reply("previous.nothing")
+        decline_pending(turn, "shopper went back")
+        question = previous.get("question")
+        if isinstance(question, dict) and question.get("kind") == "purchase":
+            question = None  # a purchase is asked anew, never re-armed from the past
+            return turn.reply("previous.purchase")
+        return turn.say(turn.text("previous.back", question=Ssml(previous["reprompt"])),
+                        previous["reprompt"], question=question)
+
+
+def fallback(turn: Turn) -> Response:
+    """Not understood: the open question is asked again (nothing bought); the second miss in
+    a row gets help that fits where the shopper is."""
+    misses = int(turn.session.get(MISSES) or 0)
+    last = turn.session.get(LAST) or {}
+    if misses >= 1:
+        if turn.db is not None:
+            response = help_for(turn, turn.db)
+        else:
+            with turn.runtime.transaction() as session:
+                turn.db = session
+                response = help_for(turn, session)
+        turn.session[MISSES] = misses + 1
+        return response
+    if turn.asked and last.get("reprompt"):
+        return turn.say(turn.text("fallback.question", question=Ssml(last["reprompt"])),
+                        last["reprompt"], question=turn.asked, missed=True)
+    return turn.reply("fallback")
 
 
 class FallbackHandler(AbstractRequestHandler):
@@ -568,13 +580,7 @@ class FallbackHandler(AbstractRequestHandler):
         return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        turn = Turn.of(handler_input)
-        last = turn.session.get(LAST) or {}
-        if turn.asked and last.get("question") == turn.asked and last.get("reprompt"):
-            # Keep the question open, but make clear nothing was bought.
-            return turn.say(turn.text("fallback.question", question=Ssml(last["reprompt"])),
-                            last["reprompt"], question=turn.asked)
-        return turn.reply("fallback")
+        return fallback(Turn.of(handler_input))
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -608,12 +614,3 @@ class ErrorHandler(AbstractExceptionHandler):
             handler_input.attributes_manager.session_attributes.pop("question", None)
         return builder.response
 
-
-REQUEST_HANDLERS = [
-    LaunchHandler(), ReorderHandler(), AddToCartHandler(), SelectItemHandler(),
-    RemoveFromCartHandler(), ReadCartHandler(), ClearCartHandler(), CheckoutHandler(),
-    OrderStatusHandler(), CancelOrderHandler(), ListReorderablesHandler(), YesHandler(),
-    NoHandler(), ProvidePinHandler(), HelpHandler(), StopHandler(), RepeatHandler(),
-    SessionEndedHandler(), FallbackHandler(),
-]
-"""In dispatch order: the catch-all FallbackHandler last."""

@@ -69,6 +69,38 @@ def quantity_slot(handler_input: HandlerInput, name: str = "Quantity") -> int | 
     return quantity
 
 
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1,
+             "latter": -1, "former": 1, "top": 1, "bottom": -1}
+
+
+def ordinal_slot(handler_input: HandlerInput, name: str = "Ordinal") -> int | None:
+    """1 for "first" (or Alexa's "1st"), -1 for "last"; None when none was said."""
+    heard = slot_value(handler_input, name)
+    if heard is None:
+        return None
+    word = heard.lower().strip()
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    digits = word.rstrip("stndrh")
+    number = parse_quantity(digits)
+    return number if number is not None and 0 < number < 20 else None
+
+
+def category_slot(handler_input: HandlerInput, name: str = "Category") -> str | None:
+    """The category said (as Alexa resolved it, else as heard), or None."""
+    heard = slot_value(handler_input, name)
+    if heard is None:
+        return None
+    slot = get_slot(handler_input, name)
+    authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    if authorities:
+        authority = authorities[0]
+        code = getattr(getattr(authority, "status", None), "code", None)
+        if code == StatusCode.ER_SUCCESS_MATCH and authority.values:
+            return authority.values[0].value.id or authority.values[0].value.name
+    return heard
+
+
 def pin_slot(handler_input: HandlerInput, name: str = "Pin") -> str | None:
     """Four digits if the slot holds exactly a four-digit PIN, else None. Never logged."""
     return parse_pin(slot_value(handler_input, name))

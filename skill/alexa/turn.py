@@ -14,10 +14,14 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SimpleCard
+from sqlalchemy.orm import Session
 
+from skill.accounts import find_account
+from skill.alexa.examples import example_values
 from skill.db import utcnow
 from skill.prompts import Prompts, Ssml
 from skill.runtime import Runtime
+from skill.speech import escape
 
 QUESTION = "question"
 """Session attribute: the question the last response asked (a dict with ``kind``)."""
@@ -26,6 +30,12 @@ LAST = "last_response"
 
 MAX_SPEECH_CHARS = 8000
 """Alexa's limit on spoken text."""
+PREVIOUS = "previous_response"
+"""Session attribute: the response before the last one that asked a question ("go back")."""
+MISSES = "misses"
+"""Session attribute: how many turns in a row were not understood."""
+EXAMPLE_PLACEHOLDERS = {"try_reorder", "try_add", "example_item"}
+"""Prompt placeholders filled from the store's catalog and the shopper's history."""
 QUESTION_TTL = timedelta(minutes=5)
 """An unanswered question older than this answers nothing (Alexa sessions last seconds)."""
 
@@ -64,6 +74,8 @@ class Turn:
     asked: dict | None
     """The question the previous response asked, or None."""
     now: datetime
+    db: Session | None = None
+    """The handler's database session, while it has one open."""
 
     @classmethod
     def of(cls, handler_input: HandlerInput) -> Turn:
@@ -101,12 +113,36 @@ class Turn:
 
         The session stays open (with a reprompt) when the prompt has one, unless ``end``.
         """
+        if EXAMPLE_PLACEHOLDERS & self.prompts.placeholders(key) - set(values):
+            values = {**self.examples(), **values}
         prompt = self.prompts.render(key, **values)
-        return self.say(prompt.speech, prompt.reprompt, question=question, card=card, end=end)
+        if question is None and prompt.asks:
+            question = {"kind": prompt.asks}
+        return self.say(prompt.speech, prompt.reprompt, question=question, card=card, end=end,
+                        missed=key.startswith("fallback"))
+
+    def examples(self) -> dict[str, Ssml]:
+        """What to suggest saying, from this store and this shopper (see ``examples``)."""
+        if self.db is not None:
+            return self._examples(self.db)
+        with self.runtime.transaction() as session:
+            return self._examples(session)
+
+    def _examples(self, session: Session) -> dict[str, Ssml]:
+        values = example_values(session, find_account(session, self.user_id))
+        reorder, add = values["reorder_example"], values["add_example"]
+        try_add = self.text("try.add", item=add) if add else self.text("try.browse")
+        return {"try_reorder": self.text("try.reorder", item=reorder) if reorder else try_add,
+                "try_add": try_add,
+                "example_item": Ssml(escape(add or reorder)) if add or reorder
+                else self.text("try.any_item")}
 
     def say(self, speech: str, reprompt: str | None, *, question: dict | None = None,
-            card: tuple[str, dict] | None = None, end: bool | None = None) -> Response:
-        """Answer with already rendered SSML (see ``reply``)."""
+            card: tuple[str, dict] | None = None, end: bool | None = None,
+            missed: bool = False) -> Response:
+        """Answer with already rendered SSML (see ``reply``); ``missed`` counts a turn that
+        was not understood (the second in a row gets help that fits)."""
+        self.session[MISSES] = int(self.session.get(MISSES) or 0) + 1 if missed else 0
         builder = self.handler_input.response_builder
         builder.speak(speech[:MAX_SPEECH_CHARS])
         keep_open = reprompt is not None and not end
@@ -125,6 +161,9 @@ class Turn:
         else:
             self.session.pop(QUESTION, None)
         if keep_open:
+            last = self.session.get(LAST)
+            if isinstance(last, dict) and last.get("question") and last.get("speech") != speech:
+                self.session[PREVIOUS] = last
             self.session[LAST] = {"speech": speech, "reprompt": reprompt, "question": question}
         return builder.response
 
