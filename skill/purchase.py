@@ -113,9 +113,17 @@ def start_reorder(session: Session, store: StoreSettings, account: Account, sku:
 def start_buy(session: Session, store: StoreSettings, account: Account, sku: str,
               quantity: int, channel: str, now: datetime) -> Outcome:
     """Begin buying ``quantity`` of an item, bought before or not."""
-    item = get_item(session, sku)
-    return _start(session, store, account, "buy", quote(store, [(item, quantity)], now),
-                  channel, now)
+    return start_buy_lines(session, store, account, [(sku, quantity)], channel, now)
+
+
+def start_buy_lines(session: Session, store: StoreSettings, account: Account,
+                    lines: list[tuple[str, int]], channel: str, now: datetime) -> Outcome:
+    """Begin buying several items together (one restatement, one answer)."""
+    merged: dict[str, int] = {}
+    for sku, quantity in lines:  # "coffee pods and two coffee pods": one line of three
+        merged[sku] = merged.get(sku, 0) + quantity
+    items = [(get_item(session, sku), quantity) for sku, quantity in merged.items()]
+    return _start(session, store, account, "buy", quote(store, items, now), channel, now)
 
 
 def start_checkout(session: Session, store: StoreSettings, account: Account, channel: str,

@@ -55,6 +55,8 @@ _AROUND_A_NUMBER = {"i", "think", "guess", "maybe", "please", "of", "them", "tho
                     "take", "have", "get", "okay", "yes", "yeah", "um", "uh", "then", "instead",
                     "sure", "try", "plenty", "a", "for", "now", "probably"}
 """Words around the answer to "how many?" ("um three i think", "just two of them")."""
+SEVERAL_ITEMS = ("BuyIntent", "ReorderIntent", "AddToCartIntent")
+"""Intents whose item slot may name several items ("coffee pods and paper towels")."""
 WHILE_PIN = ("ProvidePinIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent",
              "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK)
 """What may be said while the skill waits for the PIN (as Alexa, eliciting the PIN slot)."""
@@ -156,9 +158,10 @@ class IntentMatcher:
         last order" is a request, not a no.
         """
         texts = (heard, plain)
-        if expecting != "yesno":
+        if expecting != "yesno":  # only a plain yes or no ("no thanks"), not "that's all"
             texts = tuple(t for t in texts if len(t.split()) <= 3 and not any(
-                w in cancelling_words() for w in t.split()))
+                w in cancelling_words() for w in t.split()) and any(
+                w in _YES_NO_WORDS for w in t.split()))
         for text in texts:
             answer = judge(text)
             if answer:
@@ -178,12 +181,12 @@ class IntentMatcher:
             # Several templates fit ("ITEM please"): the classifier says which is likelier.
             order = {r.intent: n for n, r in enumerate(ranked)}
             intent = min(exact, key=lambda name: order.get(name, len(order)))
-            return self._with_slots(intent, found, 100.0)
+            return self._with_slots(intent, found, 100.0, plain)
         # At a yes/no question a new request must be clear; anything else asks again.
         needed = NEW_REQUEST_CONFIDENCE if expecting == "yesno" else CONFIDENCE
         if not ranked or ranked[0].intent == NONE or ranked[0].probability < needed:
             return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0)
-        return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability)
+        return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability, plain)
 
     def _allowed(self, expecting: str | None) -> set[str]:
         allowed = set(self.intents) - {YES, NO, FALLBACK}
@@ -191,9 +194,11 @@ class IntentMatcher:
             allowed.discard("SelectItemIntent")
         return allowed
 
-    def _with_slots(self, intent: str, found: Found, score: float) -> Match:
+    def _with_slots(self, intent: str, found: Found, score: float, plain: str = "") -> Match:
         declared = self.intents[intent].slots if intent in self.intents else {}
         slots = {k: v for k, v in found.slots.items() if k in declared}
+        if intent not in SEVERAL_ITEMS and " and " in slots.get("Item", ""):
+            slots["Item"] = slots["Item"].split(" and ")[0]
         if "Quantity" in slots and parse_quantity(slots["Quantity"]) is None and \
                 intent == "PriceIntent":
             slots.pop("Quantity")

@@ -93,6 +93,7 @@ class SlotFinder:
         score = 0.0
         if span is not None:
             start, end, score = span
+            end = self._list_end(words, end)
             slots["Item"] = " ".join(words[start:end])
             words = [*words[:start], ITEM, *words[end:]]
         if not category_first:
@@ -110,9 +111,31 @@ class SlotFinder:
             if words[i] in ("for", "from", "on", "at", "off") and i > 1:
                 rest = [w for w in words[i + 1:] if w not in ("my", "the", "our", "his", "her",
                                                               "a", "their", "your", "s")]
-                if rest and all(self._unknown(w) for w in rest):
+                if rest and all(self._unknown(w) for w in rest) and (
+                        self.items is None or self._best_span(rest) is None) and (
+                        self.items is None or self._best_span(words[:i]) is not None):
                     return words[:i]  # "from walmart", "for my grandson's birthday"
         return words
+
+    def _list_end(self, words: list[str], end: int) -> int:
+        """Where a list of items ends that starts with the item ending at ``end``: "coffee
+        pods and two paper towels" is one slot value (the skill reads each part)."""
+        while end < len(words) - 1 and words[end] in ("and", "plus"):
+            start = end + 1
+            while start < len(words) and (words[start] in _NUMBER_WORDS | QUANTITY_WORDS or
+                                          words[start].isdigit() or
+                                          words[start] in ("a", "an", "some", "of")):
+                start += 1
+            span = self._best_span(words[start:]) if self.items is not None else None
+            stop = start + span[1] if span is not None and span[0] == 0 else start
+            while stop == start and stop < len(words) and self._unknown(words[stop]):
+                stop += 1
+                while stop < len(words) and self._unknown(words[stop]):
+                    stop += 1
+            if stop == start:
+                break
+            end = stop
+        return end
 
     def _unknown_item(self, words: list[str], slots: dict[str, str]) -> list[str]:
         runs: list[tuple[int, int]] = []
@@ -127,6 +150,7 @@ class SlotFinder:
         if not runs:
             return words
         start, end = max(runs, key=lambda r: (r[1] - r[0], -r[0]))
+        end = self._list_end(words, end)
         slots["Item"] = " ".join(words[start:end])
         return [*words[:start], ITEM, *words[end:]]
 

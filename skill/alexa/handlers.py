@@ -23,7 +23,14 @@ from skill import purchase, speech
 from skill.accounts import Account, get_or_create_account
 from skill.alexa.examples import suggestable
 from skill.alexa.phrasing import card_lines, money, order_items, quote_items
-from skill.alexa.slots import choices_of, ordinal_slot, pin_slot, quantity_slot, resolve_item
+from skill.alexa.slots import (
+    choices_of,
+    item_list,
+    ordinal_slot,
+    pin_slot,
+    quantity_slot,
+    resolve_item,
+)
 from skill.alexa.turn import LAST, MISSES, PREVIOUS, Turn
 from skill.cart import add_to_cart
 from skill.catalog import CatalogItem, Restriction, find_item, get_item
@@ -234,6 +241,49 @@ def act_on_item(turn: Turn, session: Session, intent: str, sku: str,
     return ITEM_ACTIONS.get(intent, do_buy)(turn, session, sku, quantity)
 
 
+def several_items(turn: Turn, session: Session, intent: str,
+                  listed: list[tuple[str, int | None]], quantity: int | None) -> Response:
+    """ "Add two coffee pods and paper towels": every item is added (or bought together), and
+    the reply says which could not be: nothing is dropped in silence."""
+    found: list[tuple[CatalogItem, int]] = []
+    missing: list[str] = []
+    for number, (words, said) in enumerate(listed):
+        resolution = turn.runtime.resolver.resolve(session, words)
+        if resolution.status == "match" and resolution.best is not None:
+            found.append((get_item(session, resolution.best.sku),
+                          said or (quantity if number == 0 else None) or 1))
+        else:
+            missing.append(speech.heard(words))
+    not_found = turn.text("items.not_found", items=speech.say_list(missing)) if missing else ""
+    if not found:
+        return turn.reply("items.none_found", items=speech.say_list(missing))
+    if intent != "AddToCartIntent":
+        try:
+            outcome = purchase.start_buy_lines(session, turn.runtime.store,
+                                               account_of(turn, session),
+                                               [(i.sku, q) for i, q in found], turn.channel,
+                                               turn.now)
+        except NotAllowed as exc:
+            item = next((i for i, _ in found if i.name == getattr(exc, "item", None)), None)
+            return refusal_for(turn, exc, item or found[0][0], intent)
+        return purchase_reply(turn, outcome, not_found)
+    account = account_of(turn, session)
+    added, refused = [], []
+    for item, count in found:
+        try:
+            with session.begin_nested():
+                add_to_cart(session, account, item, count)
+            added.append(speech.say_quantity(count, item.name))
+        except NotAllowed:
+            refused.append(item.name)
+    if refused:
+        not_found = Ssml(f"{not_found} " + turn.text("items.not_added",
+                                                     items=speech.say_list(refused)))
+    if not added:
+        return turn.reply("items.none_added", problems=not_found)
+    return turn.reply("cart.added_several", added=speech.say_list(added), problems=not_found)
+
+
 # --- handlers ------------------------------------------------------------------------------
 
 class IntentHandler(AbstractRequestHandler):
@@ -269,6 +319,10 @@ class ItemIntentHandler(IntentHandler):
     """Buy / reorder / add to cart: resolve the item (asking when unsure), then act."""
 
     def respond(self, turn: Turn, session: Session) -> Response:
+        listed = item_list(turn.handler_input)
+        if len(listed) > 1:
+            return several_items(turn, session, self.intent, listed,
+                                 quantity_slot_or_none(turn))
         resolution = resolve_item(turn.handler_input, turn.runtime, session)
         try:
             quantity = quantity_slot(turn.handler_input)

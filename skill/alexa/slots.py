@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_slot
 from ask_sdk_model.slu.entityresolution import StatusCode
@@ -33,22 +35,48 @@ def resolve_item(handler_input: HandlerInput, runtime: Runtime, session: Session
     heard = slot_value(handler_input, name)
     if heard is None:
         return None
+    candidates: list[Candidate] = []
+    for wrapper in _resolved(handler_input, name):
+        item = find_item(session, wrapper.value.id or "")
+        if item is not None and item.sku not in {c.sku for c in candidates}:
+            candidates.append(Candidate(item.sku, item.name, 100.0, wrapper.value.name))
+    if len(candidates) == 1:
+        return Resolution(heard, "match", tuple(candidates))
+    if len(candidates) > 1:
+        return Resolution(heard, "ambiguous", tuple(candidates))
+    return runtime.resolver.resolve(session, heard)
+
+
+def _resolved(handler_input: HandlerInput, name: str) -> list:
+    """Alexa's entity-resolution matches for slot ``name`` (empty when it matched none)."""
     slot = get_slot(handler_input, name)
     authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
-    if authorities:
-        authority = authorities[0]
-        code = getattr(getattr(authority, "status", None), "code", None)
-        if code == StatusCode.ER_SUCCESS_MATCH and authority.values:
-            candidates = []
-            for wrapper in authority.values:
-                item = find_item(session, wrapper.value.id or "")
-                if item is not None and item.sku not in {c.sku for c in candidates}:
-                    candidates.append(Candidate(item.sku, item.name, 100.0, wrapper.value.name))
-            if len(candidates) == 1:
-                return Resolution(heard, "match", tuple(candidates))
-            if len(candidates) > 1:
-                return Resolution(heard, "ambiguous", tuple(candidates))
-    return runtime.resolver.resolve(session, heard)
+    if not authorities:
+        return []
+    authority = authorities[0]
+    code = getattr(getattr(authority, "status", None), "code", None)
+    return list(authority.values or []) if code == StatusCode.ER_SUCCESS_MATCH else []
+
+
+def item_list(handler_input: HandlerInput, name: str = "Item") -> list[tuple[str, int | None]]:
+    """Several items in one request ("coffee pods and two paper towels"): each part's words
+    and the quantity said before it; one part when only one item was named."""
+    heard = slot_value(handler_input, name)
+    if heard is None:
+        return []
+    parts = [p.strip() for p in re.split(r"\s*,\s*|\s+(?:and|plus|as well as|also)\s+",
+                                           heard) if p.strip()]
+    listed = []
+    for part in parts:
+        words = part.split()
+        for cut in range(min(3, len(words) - 1), 0, -1):
+            quantity = parse_quantity(" ".join(words[:cut]))
+            if quantity is not None and quantity > 0 and words[0] not in ("a", "an"):
+                listed.append((" ".join(words[cut:]), quantity))
+                break
+        else:
+            listed.append((part, None))
+    return listed
 
 
 def choices_of(resolution: Resolution) -> list[Candidate]:
@@ -91,14 +119,8 @@ def category_slot(handler_input: HandlerInput, name: str = "Category") -> str | 
     heard = slot_value(handler_input, name)
     if heard is None:
         return None
-    slot = get_slot(handler_input, name)
-    authorities = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
-    if authorities:
-        authority = authorities[0]
-        code = getattr(getattr(authority, "status", None), "code", None)
-        if code == StatusCode.ER_SUCCESS_MATCH and authority.values:
-            return authority.values[0].value.id or authority.values[0].value.name
-    return heard
+    values = _resolved(handler_input, name)
+    return (values[0].value.id or values[0].value.name) if values else heard
 
 
 def pin_slot(handler_input: HandlerInput, name: str = "Pin") -> str | None:
