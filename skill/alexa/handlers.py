@@ -383,14 +383,11 @@ class SelectItemHandler(IntentHandler):
         if choices:
             offered = [c for c in (resolution.candidates if resolution else ())
                        if c.sku in choices and c.score >= 60]
-            if resolution is not None and resolution.status != "none" and offered:
+            if resolution is not None and resolution.status != "none" and offered and (
+                    resolution.best is None or resolution.best.sku in choices):
                 return act_on_item(turn, session, asked["intent"], offered[0].sku,
                                    asked.get("quantity"))
-            if resolution is not None and resolution.status == "match":
-                # A new item altogether: the shopper changed their mind.
-                return act_on_item(turn, session, asked["intent"], resolution.best.sku,
-                                   asked.get("quantity"))
-            return ask_again(turn, session, asked)
+            return ask_again(turn, session, asked)  # none of the choices: never pick one
         again = ask_for_item(turn, asked["intent"], asked.get("quantity"), resolution)
         if again is not None:
             return again

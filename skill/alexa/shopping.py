@@ -250,7 +250,8 @@ def _read_page(turn: Turn, listing: dict, items: list[CatalogItem]) -> Response:
         turn.session[LISTING] = {**listing, "offset": start + len(page)}
     else:
         turn.session.pop(LISTING, None)
-    return turn.reply(listing["key"] + (".more" if rest else ""), items=names(page),
+    key = "list.next" if start else listing["key"]
+    return turn.reply(key + (".more" if rest else ""), items=names(page),
                       rest=speech.say_count(rest), category=listing.get("category") or "",
                       example=page[0].name)
 
