@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, datetime
+from typing import Protocol
 
 from skill import money
 
@@ -43,9 +44,91 @@ def say_count(number: int) -> str:
     return _ONES[number] if 0 <= number <= 10 else str(number)
 
 
-def say_quantity(quantity: int, name: str) -> str:
-    """``2, "coffee pods"`` -> ``"two coffee pods"``; ``1, "dog food"`` -> ``"one dog food"``."""
-    return f"{say_count(quantity)} {name}"
+class Countable(Protocol):
+    """Anything said with a quantity: a catalog item, a cart entry, a quote or order line."""
+
+    name: str
+    unit: str | None
+    unit_plural: str | None
+
+
+def say_quantity(quantity: int, name: str, unit: str | None = None,
+                 unit_plural: str | None = None) -> str:
+    """A quantity of an item, said the way a person would.
+
+    With a unit, the unit is counted: ``1, "paper towels", "pack"`` -> ``"one pack of paper
+    towels"``; ``2, "coffee pods", "box", "boxes"`` -> ``"two boxes of coffee pods"`` (without
+    ``unit_plural``, the regular plural of ``unit``, see ``plural``).
+
+    Without a unit, the name is counted:
+
+    - a name that is already plural (``looks_plural``): one is the name alone (``"coffee
+      pods"``, never "one coffee pods"), more are counted (``"two coffee pods"``);
+    - a singular name: one is ``"one dollhouse"``; more pluralize its last word (``"two
+      dollhouses"``, ``"two building blocks sets"``, ``"two red wines"``): a merchant who
+      wants "two bottles of red wine" gives the item a unit.
+
+    Zero is counted as more than one (``"zero packs of paper towels"``). The name is said as
+    written; counts up to ten are words, larger ones digits (``say_count``).
+    """
+    count = say_count(quantity)
+    if unit:
+        return f"{count} {unit if quantity == 1 else unit_plural or plural(unit)} of {name}"
+    if looks_plural(name):
+        return name if quantity == 1 else f"{count} {name}"
+    return f"{count} {name}" if quantity == 1 else f"{count} {plural(name)}"
+
+
+def say_item_quantity(quantity: int, item: Countable) -> str:
+    """``say_quantity`` with the name and unit of ``item`` (a ``CatalogItem``, ``CartEntry``,
+    ``QuoteLine`` or ``OrderLine``; an object without unit attributes is said without one)."""
+    return say_quantity(quantity, item.name, getattr(item, "unit", None),
+                        getattr(item, "unit_plural", None))
+
+
+_IRREGULAR_PLURALS = {
+    "child": "children", "foot": "feet", "goose": "geese", "half": "halves",
+    "knife": "knives", "leaf": "leaves", "loaf": "loaves", "man": "men", "mouse": "mice",
+    "person": "people", "potato": "potatoes", "shelf": "shelves", "tomato": "tomatoes",
+    "tooth": "teeth", "wife": "wives", "woman": "women",
+}
+_SAME_IN_PLURAL = {"aircraft", "deer", "fish", "series", "sheep", "species"}
+_SINGULAR_IN_S = {"bus", "gas", "lens", "news", "plus", "atlas", "canvas", "chaos", "bias"}
+"""Words ending in "s" that are not plurals ("glass", "hummus", "tennis" follow the rules)."""
+
+
+def plural(phrase: str) -> str:
+    """The plural of a noun phrase, made on its last word by the regular English rules:
+    ``"box"`` -> ``"boxes"``, ``"battery"`` -> ``"batteries"``, ``"bag"`` -> ``"bags"``,
+    ``"building blocks set"`` -> ``"building blocks sets"``, plus a few irregular words
+    (``"loaf"`` -> ``"loaves"``). A phrase that already looks plural is returned as it is."""
+    head, _, last = phrase.rpartition(" ")
+    lower = last.lower()
+    if not lower or looks_plural(lower) or lower in _SAME_IN_PLURAL:
+        return phrase
+    if lower in _IRREGULAR_PLURALS:
+        word = _IRREGULAR_PLURALS[lower]
+        word = word.capitalize() if last[:1].isupper() else word
+    elif last.isupper() and len(last) > 1:
+        word = last + "s"  # "TV" -> "TVs"
+    elif lower.endswith(("s", "x", "z", "ch", "sh")):
+        word = last + "es"
+    elif lower.endswith("y") and lower[-2:-1] not in ("", *"aeiou"):
+        word = last[:-1] + "ies"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def looks_plural(phrase: str) -> bool:
+    """Whether a noun phrase's last word is a plural: ``"coffee pods"``, ``"batteries"``,
+    ``"children"``; not ``"dish soap"``, ``"glass"``, ``"hummus"``, ``"tennis"``, ``"gas"``."""
+    last = phrase.rpartition(" ")[2].lower().strip(".,!?")
+    if last in _IRREGULAR_PLURALS.values():
+        return True
+    if len(last) < 3 or not last.endswith("s") or last in _SINGULAR_IN_S:
+        return False
+    return not last.endswith(("ss", "us", "is"))
 
 
 _DIGITISH = {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
@@ -78,6 +161,26 @@ def say_date(day: date, today: date) -> str:
     if delta == -1:
         return "yesterday"
     return f"{day:%A}, {day:%B} {day.day}"
+
+
+def say_day(day: date, today: date) -> str:
+    """The short form for a restatement: ``"tomorrow"``, ``"Wednesday"`` within the week,
+    else as ``say_date``."""
+    if 1 < (day - today).days < 7:
+        return f"{day:%A}"
+    return say_date(day, today)
+
+
+def say_price(minor: int, currency: str) -> str:
+    """An amount as said in a quick restatement: ``"38 dollars 53"``, ``"15 dollars"``."""
+    words = _CURRENCY_WORDS.get(currency)
+    if words is None or money.exponent(currency) != 2:
+        return say_money(minor, currency)
+    major, cents = divmod(minor, 100)
+    if not major:
+        return say_money(minor, currency)
+    unit = words[0] if major == 1 else words[1]
+    return f"{major} {unit} {cents:02d}" if cents else f"{major} {unit}"
 
 
 def escape(text: str) -> str:
