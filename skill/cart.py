@@ -50,6 +50,9 @@ class CartEntry:
     quantity: int
     unit_price_minor: int
     currency: str
+    unit: str | None = None
+    """The item's unit ("pack"), or None; see ``speech.say_item_quantity``."""
+    unit_plural: str | None = None
 
     @property
     def total_minor(self) -> int:
@@ -142,7 +145,7 @@ def read_cart(session: Session, account: Account) -> list[CartEntry]:
     if cart is None:
         return []
     return [CartEntry(ln.item.sku, ln.item.name, ln.quantity, ln.item.price_minor,
-                      ln.item.currency) for ln in cart.lines]
+                      ln.item.currency, ln.item.unit, ln.item.unit_plural) for ln in cart.lines]
 
 
 def cart_items(session: Session, account: Account) -> list[tuple[CatalogItem, int]]:

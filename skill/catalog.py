@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from skill import money
 from skill.db import Base, UTCDateTime, utcnow
 from skill.errors import InvalidInput, NotFound
+from skill.speech import plural
 
 
 class Restriction(str, enum.Enum):
@@ -43,6 +44,11 @@ class CatalogItem(Base):
     restriction: Mapped[str] = mapped_column(String(16), default=Restriction.NONE.value)
     stock: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """Units on hand; None when the merchant does not track stock (never runs out)."""
+    unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """What one is called when counted ("pack": "one pack of paper towels"); None: the
+    name is counted ("two dollhouses")."""
+    unit_plural: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The plural of ``unit`` ("packs"); set whenever ``unit`` is."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
@@ -67,6 +73,13 @@ class ItemSpec:
     stock: int | None = None
     stock_given: bool = True
     """False when the record had no stock field: an update then keeps the stored stock."""
+    unit: str | None = None
+    """What one is called when counted ("pack"), or None."""
+    unit_plural: str | None = None
+    """The plural of ``unit`` ("packs"); None exactly when ``unit`` is."""
+    unit_given: bool = True
+    """False when the record had no unit field: an update then keeps the stored units."""
+
 
     def as_record(self) -> dict:
         """The spec as the plain values of the import/export format."""
@@ -81,6 +94,8 @@ class ItemSpec:
             "max_quantity": str(self.max_quantity),
             "restriction": self.restriction.value,
             "stock": "" if self.stock is None else str(self.stock),
+            "unit": self.unit or "",
+            "unit_plural": self.unit_plural or "",
         }
 
 
@@ -88,9 +103,14 @@ REQUIRED_FIELDS = (
     "sku", "name", "synonyms", "price", "currency",
     "category", "reorderable", "max_quantity", "restriction",
 )
-FIELDS = (*REQUIRED_FIELDS, "stock")
-"""Every field of the import/export format; ``stock`` may be left out or empty (untracked)."""
+OPTIONAL_FIELDS = ("stock", "unit", "unit_plural")
+"""May be left out (an update then keeps the stored value) or empty: stock not tracked, no
+unit; ``unit_plural`` left empty is the regular plural of ``unit``."""
+FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
+"""Every field of the import/export format."""
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_UNIT = re.compile(r"^[a-z]+(?:[ -][a-z]+){0,2}$")
+_UNIT_LENGTH = 32
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
 
@@ -117,12 +137,28 @@ def parse_item(record: dict) -> ItemSpec:
             values[field] = parse(record[field], values)
         except InvalidInput as exc:
             errors[field] = str(exc)
+    unit_problem = _unit_pair(values, "unit" in record, "unit_plural" in record)
+    if unit_problem and "unit" not in errors and "unit_plural" not in errors:
+        errors["unit_plural"] = unit_problem
     if errors:
         raise InvalidInput(next(iter(errors.values())), fields=errors)
     return ItemSpec(values["sku"], values["name"], values["synonyms"], values["price"],
                     values["currency"], values["category"], values["reorderable"],
                     values["max_quantity"], values["restriction"], values.get("stock"),
-                    "stock" in record)
+                    "stock" in record, values.get("unit"), values.get("unit_plural"),
+                    "unit" in record)
+
+
+def _unit_pair(values: dict, unit_given: bool, plural_given: bool) -> str | None:
+    """Fill in the regular plural of a unit given alone; a problem with the pair, or None."""
+    unit, unit_plural = values.get("unit"), values.get("unit_plural")
+    if plural_given and not unit_given:
+        return "unit_plural needs unit in the same record"
+    if unit_plural and not unit:
+        return f"unit_plural {unit_plural!r} needs a unit"
+    if unit and not unit_plural:
+        values["unit_plural"] = plural(unit)
+    return None
 
 
 def _sku(value: object, _: dict) -> str:
@@ -210,6 +246,20 @@ def _positive_int(value: object, field: str) -> int:
     return number
 
 
+def _unit(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text")
+    unit = " ".join(value.split()).lower()
+    if not unit:
+        return None
+    if len(unit) > _UNIT_LENGTH or not _UNIT.match(unit):
+        raise InvalidInput(f"{field} {value!r} must be a short word or two in letters, like "
+                           f"{'packs' if field == 'unit_plural' else 'pack'}")
+    return unit
+
+
 def _stock(value: object) -> int | None:
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
         return None
@@ -235,6 +285,8 @@ _FIELD_PARSERS = (
     ("max_quantity", lambda v, _: _positive_int(v, "max_quantity")),
     ("restriction", _restriction),
     ("stock", lambda v, _: _stock(v)),
+    ("unit", lambda v, _: _unit(v, "unit")),
+    ("unit_plural", lambda v, _: _unit(v, "unit_plural")),
 )
 """Each field's parser, in order; a parser may use the fields parsed before it."""
 
@@ -243,7 +295,8 @@ def spec_of(item: CatalogItem) -> ItemSpec:
     """The ItemSpec of a stored item (for export and for editing)."""
     return ItemSpec(item.sku, item.name, list(item.synonyms), item.price_minor, item.currency,
                     item.category, item.reorderable, item.max_quantity,
-                    Restriction(item.restriction), item.stock)
+                    Restriction(item.restriction), item.stock, True, item.unit,
+                    item.unit_plural)
 
 
 def _apply(item: CatalogItem, spec: ItemSpec) -> None:
@@ -258,6 +311,8 @@ def _apply(item: CatalogItem, spec: ItemSpec) -> None:
     item.restriction = spec.restriction.value
     if spec.stock_given:
         item.stock = spec.stock
+    if spec.unit_given:
+        item.unit, item.unit_plural = spec.unit, spec.unit_plural
     item.updated_at = utcnow()
 
 
@@ -317,18 +372,29 @@ def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
 
 
 def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
-    """Change some fields of an item; ``changes`` uses the import format's keys."""
+    """Change some fields of an item; ``changes`` uses the import format's keys.
+
+    None (JSON null) empties a field: for stock that means "stop tracking", for unit "no
+    unit"; a required field emptied is reported. A new unit without a new plural takes its
+    regular plural.
+    """
     item = get_item(session, sku)
     record = spec_of(item).as_record()
-    # None (JSON null) empties a field: for stock that means "stop tracking"; a required
-    # field emptied is reported by parse_item.
-    record.update({k: "" if v is None else v for k, v in changes.items()})
+    changes = {k: "" if v is None else v for k, v in changes.items()}
+    if ("unit" in changes and _same_unit(changes["unit"]) != record["unit"]
+            and changes.get("unit_plural", record["unit_plural"]) == record["unit_plural"]):
+        changes["unit_plural"] = ""  # the old unit's plural does not fit the new unit
+    record.update(changes)
     spec = parse_item(record)
     if spec.sku != sku and find_item(session, spec.sku) is not None:
         raise InvalidInput(f"sku {spec.sku!r} already exists")
     _apply(item, spec)
     session.flush()
     return item
+
+
+def _same_unit(value: object) -> object:
+    return " ".join(value.split()).lower() if isinstance(value, str) else value
 
 
 def remove_item(session: Session, sku: str) -> None:

@@ -1,8 +1,9 @@
 """Catalog files: CSV and JSON import (all-or-nothing) and export.
 
-CSV header: ``sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction``;
-synonyms separated by ``|``. JSON: a list of objects with the same keys.
-Importing adds new skus and updates existing ones; it never deletes.
+CSV header: ``sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction``
+and optionally ``stock``, ``unit``, ``unit_plural``; synonyms separated by ``|``. JSON: a list
+of objects with the same keys. Importing adds new skus and updates existing ones; it never
+deletes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from skill.catalog import (
     FIELDS,
+    OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
     ItemSpec,
     list_items,
@@ -63,7 +65,9 @@ def parse_csv(text: str) -> list[ItemSpec]:
     if (len(set(header)) != len(header) or not set(REQUIRED_FIELDS) <= set(header)
             or not set(header) <= set(FIELDS)):
         raise ImportFailed([(1, "header must be " + ",".join(REQUIRED_FIELDS)
-                             + " (and optionally stock)")])
+                             + " (and optionally " + ", ".join(OPTIONAL_FIELDS) + ")")])
+    if "unit_plural" in header and "unit" not in header:
+        raise ImportFailed([(1, "a unit_plural column needs a unit column")])
 
     rows: list[tuple[int, dict]] = []
     problems: list[tuple[int, str]] = []
@@ -126,18 +130,26 @@ def import_catalog(session: Session, path: Path) -> tuple[int, int]:
     return upsert_items(session, parse_catalog_file(path))
 
 
+def json_record(spec: ItemSpec) -> dict:
+    """An item as an object of a JSON catalog: the import format with JSON types."""
+    record: dict = spec.as_record()
+    record["synonyms"] = list(spec.synonyms)
+    record["reorderable"] = spec.reorderable
+    record["max_quantity"] = spec.max_quantity
+    record["stock"] = spec.stock
+    record["unit"] = spec.unit
+    record["unit_plural"] = spec.unit_plural
+    return record
+
+
 def export_catalog(session: Session, fmt: str = "csv") -> str:
     """The whole catalog in the import format, so an export re-imports unchanged."""
-    records = [spec_of(item).as_record() for item in list_items(session)]
+    specs = [spec_of(item) for item in list_items(session)]
     if fmt == "json":
-        for record in records:
-            record["synonyms"] = record["synonyms"].split("|") if record["synonyms"] else []
-            record["reorderable"] = record["reorderable"] == "true"
-            record["max_quantity"] = int(record["max_quantity"])
-            record["stock"] = int(record["stock"]) if record["stock"] else None
-        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps([json_record(spec) for spec in specs], indent=2,
+                          ensure_ascii=False) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(spec.as_record() for spec in specs)
     return out.getvalue()

@@ -24,7 +24,7 @@ from skill.accounts import (
 )
 from skill.catalog import add_item, list_items, new_item_record, parse_item, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
-from skill.catalog_io import export_catalog, import_catalog
+from skill.catalog_io import export_catalog, import_catalog, json_record
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
 from skill.errors import ImportFailed, VoiceCartError
 from skill.orders import (
@@ -140,19 +140,18 @@ def catalog_import(ctx: click.Context, file: Path) -> None:
 def catalog_list(ctx: click.Context, as_json: bool) -> None:
     """Every item."""
     with _runtime(ctx).transaction() as session:
-        records = [spec_of(item).as_record() for item in list_items(session)]
+        specs = [spec_of(item) for item in list_items(session)]
     if as_json:
-        for record in records:
-            record["synonyms"] = record["synonyms"].split("|") if record["synonyms"] else []
-            record["reorderable"] = record["reorderable"] == "true"
-            record["max_quantity"] = int(record["max_quantity"])
-        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([json_record(spec) for spec in specs], indent=2,
+                              ensure_ascii=False))
         return
+    records = [spec.as_record() for spec in specs]
     if not records:
         click.echo("the catalog is empty: add items with 'voicecart catalog import FILE'")
         return
     for r in records:
-        flags = [] if r["reorderable"] == "true" else ["not reorderable"]
+        flags = [f"by the {r['unit']}"] if r["unit"] else []
+        flags += [] if r["reorderable"] == "true" else ["not reorderable"]
         if r["restriction"] != "none":
             flags.append(f"restriction {r['restriction']}")
         click.echo(f"{r['sku']:<14} {r['name']:<28} {r['price']:>9} {r['currency']}  "
@@ -189,6 +188,9 @@ def _item_options(required: bool):  # noqa: ANN202 (a decorator)
             click.option("--restriction", type=click.Choice(["none", "pin", "approval",
                                                               "blocked"])),
             click.option("--stock", help="Units on hand; 'none' to stop tracking stock."),
+            click.option("--unit", help="What one is called when counted, e.g. pack, box, "
+                                        "bottle; '' for none."),
+            click.option("--unit-plural", help="Default: the regular plural of --unit."),
         ]
         for option in reversed(options):
             func = option(func)

@@ -87,7 +87,7 @@ class Order(Base):
 
 
 class OrderLine(Base):
-    """One item of an order, with the name and price it had when ordered."""
+    """One item of an order, with the name, price and unit it had when ordered."""
 
     __tablename__ = "order_lines"
 
@@ -99,6 +99,11 @@ class OrderLine(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_price_minor: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
+    """The item's unit when ordered ("pack"), kept like its name: "two packs" stays two packs
+    if the merchant later sells it by the box. None for no unit (and orders from before units
+    existed)."""
+    unit_plural: Mapped[str | None] = mapped_column(String(32), nullable=True, default=None)
     order: Mapped[Order] = relationship(back_populates="lines")
 
     @property
@@ -132,6 +137,9 @@ class QuoteLine:
     restriction: str
     unit_price_minor: int
     quantity: int
+    unit: str | None = None
+    """The item's unit ("pack"), or None; see ``speech.say_item_quantity``."""
+    unit_plural: str | None = None
 
     @property
     def total_minor(self) -> int:
@@ -167,7 +175,8 @@ def quote(store: StoreSettings, items: list[tuple[CatalogItem, int]],
             raise NotAllowed(f"{item.name} is priced in {item.currency}, the store in "
                              f"{store.currency}", code="currency_mismatch")
     lines = tuple(QuoteLine(item.id, item.sku, item.name, item.category, item.restriction,
-                            item.price_minor, quantity) for item, quantity in items)
+                            item.price_minor, quantity, item.unit, item.unit_plural)
+                  for item, quantity in items)
     subtotal = sum(line.total_minor for line in lines)
     tax = store.tax_on(subtotal)
     delivery = store.delivery_on(subtotal)
@@ -238,7 +247,8 @@ def place_order(
         currency=order_quote.currency, created_at=now,
         expected_delivery=order_quote.expected_delivery,
         lines=[OrderLine(item_id=ln.item_id, sku=ln.sku, name=ln.name,
-                         unit_price_minor=ln.unit_price_minor, quantity=ln.quantity)
+                         unit_price_minor=ln.unit_price_minor, quantity=ln.quantity,
+                         unit=ln.unit, unit_plural=ln.unit_plural)
                for ln in order_quote.lines],
         events=[OrderEvent(status=status.value, at=now,
                            expected_delivery=order_quote.expected_delivery, note=note)],
@@ -446,7 +456,8 @@ def order_summary(order: Order) -> dict:
         "created_at": order.created_at.isoformat(),
         "expected_delivery": order.expected_delivery.isoformat(),
         "lines": [{"sku": ln.sku, "name": ln.name, "quantity": ln.quantity,
-                   "unit_price": money.format_amount(ln.unit_price_minor, order.currency)}
+                   "unit_price": money.format_amount(ln.unit_price_minor, order.currency),
+                   "unit": ln.unit, "unit_plural": ln.unit_plural}
                   for ln in order.lines],
         "subtotal": money.format_amount(order.subtotal_minor, order.currency),
         "tax": money.format_amount(order.tax_minor, order.currency),

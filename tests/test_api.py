@@ -156,6 +156,25 @@ def test_catalog_bad_input_says_why(call):
     assert call("DELETE", "/catalog/NOPE").status_code == 404
 
 
+def test_units_through_the_api(call):
+    created = call("POST", "/catalog", json={"sku": "TEA-20", "name": "green tea",
+                                             "price": "4.50", "category": "grocery",
+                                             "unit": "tin"}).get_json()
+    assert (created["unit"], created["unit_plural"]) == ("tin", "tins")
+    pods = call("GET", "/catalog/CF-PODS-24").get_json()
+    assert (pods["unit"], pods["unit_plural"]) == ("box", "boxes")
+    assert call("GET", "/catalog/DH-WOOD").get_json()["unit"] is None
+    changed = call("PATCH", "/catalog/TEA-20", json={"unit": "box"}).get_json()
+    assert (changed["unit"], changed["unit_plural"]) == ("box", "boxes")
+    changed = call("PATCH", "/catalog/TEA-20", json={"unit": None}).get_json()
+    assert (changed["unit"], changed["unit_plural"]) == (None, None)
+    bad = call("PATCH", "/catalog/TEA-20", json={"unit_plural": "tins"})
+    assert bad.status_code == 422 and bad.get_json()["fields"] == {
+        "unit_plural": "unit_plural 'tins' needs a unit"}
+    order = call("GET", "/orders").get_json()["orders"][0]
+    assert {"unit", "unit_plural"} <= set(order["lines"][0])
+
+
 def test_import_is_all_or_nothing(call, runtime):
     header = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction"
     good_and_bad = (f"{header}\nNEW-1,new thing,,2.00,USD,misc,true,5,none\n"

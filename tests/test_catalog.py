@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from skill.catalog import (
@@ -7,6 +9,7 @@ from skill.catalog import (
     list_items,
     parse_item,
     remove_item,
+    spec_of,
     update_item,
 )
 from skill.errors import InvalidInput, NotFound
@@ -82,3 +85,53 @@ def test_reorderable_listing_hides_blocked_items(runtime):
     with runtime.transaction() as s:
         skus = {i.sku for i in list_items(s, reorderable_only=True)}
     assert "WN-RED" not in skus and "GC-50" not in skus and "CF-PODS-24" in skus
+
+
+# --- spoken units --------------------------------------------------------------------------
+
+def test_units_are_parsed_and_the_plural_defaults():
+    spec = parse_item({**GOOD, "unit": " Box ", "unit_plural": ""})
+    assert (spec.unit, spec.unit_plural, spec.unit_given) == ("box", "boxes", True)
+    spec = parse_item({**GOOD, "unit": "bottle"})
+    assert (spec.unit, spec.unit_plural) == ("bottle", "bottles")
+    spec = parse_item({**GOOD, "unit": "loaf", "unit_plural": "loafs"})
+    assert spec.unit_plural == "loafs"  # the merchant's own plural wins
+    spec = parse_item({**GOOD, "unit": "", "unit_plural": ""})
+    assert (spec.unit, spec.unit_plural, spec.unit_given) == (None, None, True)
+    spec = parse_item({**GOOD, "unit": None})  # JSON null
+    assert (spec.unit, spec.unit_plural) == (None, None)
+    assert parse_item(GOOD).unit_given is False  # a record without units keeps stored ones
+
+
+@pytest.mark.parametrize("record,message", [
+    ({"unit": "6 pack"}, "unit '6 pack' must be a short word or two"),
+    ({"unit": "pack!"}, "unit 'pack!' must be"),
+    ({"unit": "a" * 33}, "must be a short word"),
+    ({"unit": 3}, "unit must be text"),
+    ({"unit": "", "unit_plural": "packs"}, "unit_plural 'packs' needs a unit"),
+    ({"unit_plural": "packs"}, "unit_plural needs unit in the same record"),
+    ({"unit": "pack", "unit_plural": "Packs?"}, "unit_plural 'Packs?' must be"),
+])
+def test_bad_units_are_refused(record, message):
+    with pytest.raises(InvalidInput, match=re.escape(message)) as failure:
+        parse_item({**GOOD, **record})
+    assert set(failure.value.fields) <= {"unit", "unit_plural"}
+
+
+def test_units_are_stored_updated_and_cleared(empty_runtime):
+    with empty_runtime.transaction() as s:
+        item = add_item(s, parse_item({**GOOD, "unit": "pack"}))
+        assert (item.unit, item.unit_plural) == ("pack", "packs")
+    with empty_runtime.transaction() as s:
+        item = update_item(s, "TEA-1", {"price": "5.00"})  # other fields keep the units
+        assert (item.unit, item.unit_plural) == ("pack", "packs")
+        item = update_item(s, "TEA-1", {"unit": "box"})  # a new unit brings its own plural
+        assert (item.unit, item.unit_plural) == ("box", "boxes")
+        # The console's form sends every field: the old plural beside a new unit is stale.
+        item = update_item(s, "TEA-1", {**spec_of(item).as_record(), "unit": "tin"})
+        assert (item.unit, item.unit_plural) == ("tin", "tins")
+        item = update_item(s, "TEA-1", {"unit": "loaf", "unit_plural": "loafs"})
+        assert (item.unit, item.unit_plural) == ("loaf", "loafs")
+        item = update_item(s, "TEA-1", {"unit": None})
+        assert (item.unit, item.unit_plural) == (None, None)
+        assert spec_of(item).as_record()["unit"] == ""

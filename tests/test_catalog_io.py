@@ -1,8 +1,10 @@
+import csv
+import io
 import json
 
 import pytest
 
-from skill.catalog import list_items
+from skill.catalog import get_item, list_items
 from skill.catalog_io import export_catalog, import_catalog, parse_catalog_file
 from skill.errors import ImportFailed
 
@@ -127,3 +129,64 @@ def test_export_round_trips(runtime, empty_runtime, tmp_path, fmt, suffix):
     with other.transaction() as s:
         import_catalog(s, path)
     assert catalog_state(other) == (exported or catalog_state(runtime))
+
+
+# --- spoken units --------------------------------------------------------------------------
+
+def test_units_are_imported_defaulted_and_exported(runtime, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER.strip() + ",unit,unit_plural\n"
+                    + "TEA-1,green tea,matcha,4.50,USD,grocery,true,5,none,tin,\n"
+                    + "TEA-2,black tea,,4.00,USD,grocery,true,5,none,box,boxen\n"
+                    + "TEA-3,white tea,,4.00,USD,grocery,true,5,none,,\n")
+    with runtime.transaction() as s:
+        assert import_catalog(s, path) == (3, 0)
+    with runtime.transaction() as s:
+        units = {i.sku: (i.unit, i.unit_plural) for i in list_items(s)}
+        exported = {row["sku"]: row for row in csv.DictReader(io.StringIO(export_catalog(s)))}
+        as_json = {r["sku"]: r for r in json.loads(export_catalog(s, "json"))}
+    assert units["TEA-1"] == ("tin", "tins")
+    assert units["TEA-2"] == ("box", "boxen")
+    assert units["TEA-3"] == (None, None)
+    assert units["PT-6ROLL"] == ("pack", "packs") and units["DH-WOOD"] == (None, None)
+    assert (exported["TEA-1"]["unit"], exported["TEA-1"]["unit_plural"]) == ("tin", "tins")
+    assert (exported["TEA-3"]["unit"], exported["TEA-3"]["unit_plural"]) == ("", "")
+    assert (as_json["CF-PODS-24"]["unit"], as_json["CF-PODS-24"]["unit_plural"]) == (
+        "box", "boxes")
+    assert as_json["TEA-3"]["unit"] is None and as_json["TEA-3"]["unit_plural"] is None
+
+
+def test_a_file_without_unit_columns_keeps_the_stored_units(runtime, tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text(HEADER + "PT-6ROLL,paper towels,kitchen roll,13.49,USD,household,true,4,"
+                             "none\n")
+    with runtime.transaction() as s:
+        assert import_catalog(s, path) == (0, 1)
+    with runtime.transaction() as s:
+        item = get_item(s, "PT-6ROLL")
+        assert (item.price_minor, item.unit, item.unit_plural) == (1349, "pack", "packs")
+    only_plural = tmp_path / "plural.csv"
+    only_plural.write_text(HEADER.strip() + ",unit_plural\n"
+                           + "PT-6ROLL,paper towels,,13.49,USD,household,true,4,none,packs\n")
+    with pytest.raises(ImportFailed, match="unit_plural column needs a unit column"):
+        parse_catalog_file(only_plural)
+
+
+def test_json_units_and_bad_units(runtime, tmp_path):
+    good = {"sku": "TEA-1", "name": "green tea", "synonyms": [], "price": "4.50",
+            "currency": "USD", "category": "grocery", "reorderable": True, "max_quantity": 5,
+            "restriction": "none", "unit": "tin", "unit_plural": None}
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([good, {**good, "sku": "TEA-2", "name": "black tea",
+                                       "unit": "Six Pack!"},
+                                {**good, "sku": "TEA-3", "name": "white tea", "unit": None,
+                                 "unit_plural": "tins"}]))
+    with pytest.raises(ImportFailed) as failure:
+        parse_catalog_file(path)
+    assert failure.value.problems == [
+        (2, "unit 'Six Pack!' must be a short word or two in letters, like pack"),
+        (3, "unit_plural 'tins' needs a unit")]
+    path.write_text(json.dumps([good]))
+    with runtime.transaction() as s:
+        import_catalog(s, path)
+        assert get_item(s, "TEA-1").unit_plural == "tins"

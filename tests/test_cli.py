@@ -120,3 +120,24 @@ def test_unreachable_database_is_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("error: database:")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_units_from_the_command_line(run, tmp_path):
+    result = run("catalog", "add", "TEA-1", "--name", "green tea", "--price", "4.50",
+                 "--category", "grocery", "--unit", "tin")
+    assert result.exit_code == 0, result.output
+    items = {i["sku"]: i for i in json.loads(run("catalog", "list", "--json").output)}
+    assert (items["TEA-1"]["unit"], items["TEA-1"]["unit_plural"]) == ("tin", "tins")
+    assert (items["DH-WOOD"]["unit"], items["DH-WOOD"]["unit_plural"]) == (None, None)
+    assert items["PT-6ROLL"]["unit"] == "pack" and items["PT-6ROLL"]["stock"] is None
+    assert "by the tin" in run("catalog", "list").output
+    assert run("catalog", "update", "TEA-1", "--unit", "box").exit_code == 0
+    assert run("catalog", "update", "DH-WOOD", "--unit", "kit", "--unit-plural",
+               "kits").exit_code == 0
+    assert run("catalog", "update", "PT-6ROLL", "--unit", "").exit_code == 0
+    items = {i["sku"]: i for i in json.loads(run("catalog", "list", "--json").output)}
+    assert (items["TEA-1"]["unit"], items["TEA-1"]["unit_plural"]) == ("box", "boxes")
+    assert (items["DH-WOOD"]["unit"], items["DH-WOOD"]["unit_plural"]) == ("kit", "kits")
+    assert (items["PT-6ROLL"]["unit"], items["PT-6ROLL"]["unit_plural"]) == (None, None)
+    result = run("catalog", "update", "TEA-1", "--unit", "6 pack")
+    assert result.exit_code == 1 and "unit '6 pack' must be a short word" in result.output

@@ -186,6 +186,34 @@ def test_edit_remove_and_import_items(client, runtime, tmp_path):
         assert get_item(s, "NEW-1").stock == 9
 
 
+ITEM_FORM = {"sku": "TEA-1", "name": "green tea", "synonyms": "tea", "price": "4.50",
+             "currency": "USD", "category": "grocery", "max_quantity": "5",
+             "restriction": "none", "stock": "", "reorderable": "on", "unit": "tin",
+             "unit_plural": ""}
+
+
+def test_units_in_the_item_form(client, runtime):
+    token = csrf(client, "/admin/catalog/new")
+    form = client.get("/admin/catalog/new").text
+    assert 'name="unit"' in form and 'name="unit_plural"' in form
+    record = {"csrf_token": token, **ITEM_FORM}
+    added = client.post("/admin/catalog/new", data=record, follow_redirects=True)
+    assert b"Added TEA-1 (green tea)" in added.data
+    assert "<td>tin / tins</td>" in added.text
+    with runtime.transaction() as s:
+        assert (get_item(s, "TEA-1").unit, get_item(s, "TEA-1").unit_plural) == ("tin", "tins")
+    edit = client.get("/admin/catalog/TEA-1/edit").text
+    assert 'name="unit" type="text" value="tin"' in edit
+    # Changing the unit leaves the plural field as it was: the new unit's plural is taken.
+    client.post("/admin/catalog/TEA-1/edit", data={**record, "unit": "box",
+                                                   "unit_plural": "tins"})
+    with runtime.transaction() as s:
+        assert (get_item(s, "TEA-1").unit, get_item(s, "TEA-1").unit_plural) == ("box", "boxes")
+    refused = client.post("/admin/catalog/TEA-1/edit", data={**record, "unit": "6 pack"})
+    assert refused.status_code == 422
+    assert 'id="unit-error">unit &#39;6 pack&#39; must be a short word' in refused.text
+
+
 def test_five_wrong_passwords_lock_sign_in_for_a_while(app, runtime):
     from datetime import timedelta
 

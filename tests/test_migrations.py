@@ -82,3 +82,42 @@ def test_workers_refuse_an_outdated_schema(engine, db_url):
     result = CliRunner().invoke(cli, ["--db", db_url, "db", "upgrade"])
     assert result.exit_code == 0 and f"0001 -> {schema_revision(engine)[1]}" in result.output
     Runtime.open(db_url, migrate=False).engine.dispose()
+
+
+def test_spoken_units_migrate_down_and_up_keeping_every_row(engine, db_url):
+    from skill.accounts import get_or_create_account
+    from skill.cart import add_to_cart
+    from skill.catalog import get_item
+
+    runtime = Runtime.open(db_url)
+    runtime.seed_demo()  # items with units, and orders whose lines kept them
+    with runtime.transaction() as s:
+        add_to_cart(s, get_or_create_account(s, "demo"), get_item(s, "PT-6ROLL"), 2)
+    runtime.engine.dispose()
+    rows = {
+        "catalog_items": "SELECT sku, price_minor FROM catalog_items ORDER BY sku",
+        "order_lines": "SELECT sku, item_id, quantity FROM order_lines ORDER BY id",
+        "cart_lines": "SELECT item_id, quantity FROM cart_lines",
+    }
+
+    def snapshot() -> dict:
+        with engine.connect() as c:
+            return {table: c.execute(text(query)).all() for table, query in rows.items()}
+
+    def units(table: str) -> list:
+        with engine.connect() as c:
+            return c.execute(text(f"SELECT sku, unit, unit_plural FROM {table} "
+                                  "ORDER BY sku")).all()
+
+    before = snapshot()
+    assert ("PT-6ROLL", "pack", "packs") in units("catalog_items")
+    assert ("PT-6ROLL", "pack", "packs") in units("order_lines")
+    assert all(row[1] is not None for row in before["order_lines"])
+    downgrade(engine, "0005")
+    for table in ("catalog_items", "order_lines"):
+        assert not {"unit", "unit_plural"} & {c["name"] for c in inspect(engine).get_columns(table)}
+    assert snapshot() == before
+    upgrade(engine)
+    assert snapshot() == before
+    assert {(unit, plural) for _, unit, plural in units("catalog_items")} == {(None, None)}
+    assert differences(engine) == []

@@ -208,3 +208,28 @@ def test_quote_cart_reads_current_cart(runtime):
         add_to_cart(s, account, get_item(s, "TB-ORALB-4"), 2)
         q = quote_cart(s, runtime.store, account)
     assert q.subtotal_minor == 2 * 2499 and q.delivery_minor == 0
+
+
+def test_units_travel_with_cart_quote_and_order_lines(runtime):
+    from skill.catalog import update_item
+    from skill.speech import say_item_quantity
+
+    with runtime.transaction() as s:
+        account = get_or_create_account(s, "units")
+        add_to_cart(s, account, get_item(s, "PT-6ROLL"), 2)
+        add_to_cart(s, account, get_item(s, "DH-WOOD"), 1)
+        entries = read_cart(s, account)
+        assert [(e.unit, e.unit_plural) for e in entries] == [("pack", "packs"), (None, None)]
+        assert [say_item_quantity(e.quantity, e) for e in entries] == [
+            "two packs of paper towels", "one dollhouse"]
+        cart_quote = quote_cart(s, runtime.store, account)
+        assert [(ln.unit, ln.unit_plural) for ln in cart_quote.lines] == [
+            ("pack", "packs"), (None, None)]
+        order, _ = place_order(s, account, cart_quote, idempotency_key="units-1")
+        order_id = order.id
+    with runtime.transaction() as s:
+        update_item(s, "PT-6ROLL", {"unit": "box", "name": "kitchen towels"})
+    with runtime.transaction() as s:
+        line = get_order(s, order_id).lines[0]  # what was ordered, as it was ordered
+        assert (line.name, line.unit, line.unit_plural) == ("paper towels", "pack", "packs")
+        assert say_item_quantity(line.quantity, line) == "two packs of paper towels"

@@ -4,6 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from skill.cart import CartEntry
+from skill.orders import QuoteLine
 from skill.speech import looks_plural, plural, say_item_quantity, say_quantity
 
 
@@ -40,6 +42,11 @@ def test_say_quantity_keeps_its_two_argument_form():
 def test_say_item_quantity_takes_anything_with_a_name_and_units():
     towels = SimpleNamespace(name="paper towels", unit="pack", unit_plural="packs")
     assert say_item_quantity(1, towels) == "one pack of paper towels"
+    entry = CartEntry("CF-PODS-24", "coffee pods", 2, 1549, "USD", "box", "boxes")
+    assert say_item_quantity(entry.quantity, entry) == "two boxes of coffee pods"
+    line = QuoteLine(1, "DH-WOOD", "dollhouse", "toys", "approval", 14999, 1)
+    assert (line.unit, line.unit_plural) == (None, None)  # old callers: no unit
+    assert say_item_quantity(line.quantity, line) == "one dollhouse"
     assert say_item_quantity(3, SimpleNamespace(name="gift card")) == "three gift cards"
 
 

@@ -340,7 +340,8 @@ def _item(item: CatalogItem) -> dict:
     return {"sku": item.sku, "name": item.name, "synonyms": list(item.synonyms),
             "price": record["price"], "currency": item.currency, "category": item.category,
             "reorderable": item.reorderable, "max_quantity": item.max_quantity,
-            "restriction": item.restriction, "stock": item.stock}
+            "restriction": item.restriction, "stock": item.stock, "unit": item.unit,
+            "unit_plural": item.unit_plural}
 
 
 def _account(account: Account, currency: str) -> dict:
