@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,7 +81,6 @@ class ItemSpec:
     unit_given: bool = True
     """False when the record had no unit field: an update then keeps the stored units."""
 
-
     def as_record(self) -> dict:
         """The spec as the plain values of the import/export format."""
         return {
@@ -115,38 +115,59 @@ _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
 
 
-def parse_item(record: dict) -> ItemSpec:
+def parse_item(record: dict, *, currency: str | None = None) -> ItemSpec:
     """Validate one import-format record (strings, or JSON values) into an ItemSpec.
 
-    Raises InvalidInput whose message names the first bad field and whose ``fields`` maps
-    every bad field to its message (for a form to show each next to its field).
+    With ``currency`` (the store's), an item priced in another currency is refused. Raises
+    InvalidInput reporting every problem of the record: its message is them all, ``problems``
+    lists them one by one and ``fields`` maps every bad field to its message (for a form to
+    show each next to its field).
     """
+    spec, messages, fields = _parse(record, currency)
+    _raise_problems(messages, fields)
+    assert spec is not None
+    return spec
+
+
+def _parse(record: dict, currency: str | None) -> tuple[ItemSpec | None, list[str],
+                                                         dict[str, str]]:
+    """The record's spec, or None with every problem: messages, and field -> message."""
+    messages: list[str] = []
+    fields: dict[str, str] = {}
     missing = [f for f in REQUIRED_FIELDS if f not in record]
     if missing:
-        raise InvalidInput(f"missing field(s): {', '.join(missing)}",
-                           fields=dict.fromkeys(missing, "required"))
+        messages.append(f"missing field(s): {', '.join(missing)}")
+        fields.update(dict.fromkeys(missing, "required"))
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+        messages.append(f"unknown field(s): {', '.join(unknown)}")
+        fields.update(dict.fromkeys(unknown, "unknown field"))
     values: dict[str, object] = {}
-    errors: dict[str, str] = {}
     for field, parse in _FIELD_PARSERS:
         if field not in record:
             continue
         try:
             values[field] = parse(record[field], values)
         except InvalidInput as exc:
-            errors[field] = str(exc)
+            _note(messages, fields, field, str(exc))
+    if currency is not None and values.get("currency") not in (None, currency):
+        _note(messages, fields, "currency", f"currency {values['currency']} is not the "
+                                            f"store's currency ({currency})")
     unit_problem = _unit_pair(values, "unit" in record, "unit_plural" in record)
-    if unit_problem and "unit" not in errors and "unit_plural" not in errors:
-        errors["unit_plural"] = unit_problem
-    if errors:
-        raise InvalidInput(next(iter(errors.values())), fields=errors)
+    if unit_problem and "unit" not in fields and "unit_plural" not in fields:
+        _note(messages, fields, "unit_plural", unit_problem)
+    if messages:
+        return None, messages, fields
     return ItemSpec(values["sku"], values["name"], values["synonyms"], values["price"],
                     values["currency"], values["category"], values["reorderable"],
                     values["max_quantity"], values["restriction"], values.get("stock"),
                     "stock" in record, values.get("unit"), values.get("unit_plural"),
-                    "unit" in record)
+                    "unit" in record), [], {}
+
+
+def _note(messages: list[str], fields: dict[str, str], field: str, message: str) -> None:
+    messages.append(message)
+    fields[field] = f"{fields[field]}; {message}" if field in fields else message
 
 
 def _unit_pair(values: dict, unit_given: bool, plural_given: bool) -> str | None:
@@ -316,6 +337,70 @@ def _apply(item: CatalogItem, spec: ItemSpec) -> None:
     item.updated_at = utcnow()
 
 
+def spoken_key(text: str) -> str:
+    """What two spoken names share when they sound the same: case, punctuation and spacing
+    aside (``"Oral-B Heads"`` and ``"oral b heads"``, ``"kid's"`` and ``"kids"``)."""
+    folded = "".join("" if ch in "'\u2019" else ch if ch.isalnum() else " "
+                     for ch in text.casefold())
+    return " ".join(folded.split())
+
+
+class SpokenNames:
+    """Which items each spoken name (a name or synonym, as ``spoken_key`` sees it) belongs
+    to: two items known by the same words leave the shopper's words no single meaning."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, dict[str, int | None]] = {}
+
+    def add(self, sku: str, names: Iterable[str], line: int | None = None) -> None:
+        """``names`` are said for item ``sku``, from ``line`` of a file (None: the catalog)."""
+        for name in names:
+            key = spoken_key(name)
+            if key:
+                self._owners.setdefault(key, {}).setdefault(sku, line)
+
+    def clashes(self, sku: str, names: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``(field, message)`` for each of item ``sku``'s ``(field, name)`` pairs that another
+        item is known by; the message names the other sku (and its line)."""
+        found = []
+        for field, name in names:
+            for other, line in self._owners.get(spoken_key(name), {}).items():
+                if other != sku:
+                    where = " in the catalog" if line is None else f" (line {line})"
+                    what = "name" if field == "name" else "synonym"
+                    found.append((field, f"{what} {name!r} is also a name or synonym of "
+                                         f"{other}{where}"))
+        return found
+
+
+def catalog_spoken_names(session: Session, *, excluding: Iterable[str] = ()) -> SpokenNames:
+    """The stored items' spoken names, but for the items with the skus in ``excluding``
+    (those being replaced)."""
+    skip = set(excluding)
+    names = SpokenNames()
+    for sku, name, synonyms in session.execute(
+            select(CatalogItem.sku, CatalogItem.name, CatalogItem.synonyms)):
+        if sku not in skip:
+            names.add(sku, [name, *(synonyms or [])])
+    return names
+
+
+def record_names(record: dict) -> list[tuple[str, str]]:
+    """``(field, name)`` for the name and each synonym of an import-format record, as far as
+    they are valid (the rest is reported by ``parse_item``)."""
+    names: list[tuple[str, str]] = []
+    for field, parse in (("name", lambda v: [_name(v, {})]), ("synonyms", _synonyms)):
+        try:
+            names += [(field, name) for name in parse(record.get(field, ""))]
+        except InvalidInput:
+            pass
+    return names
+
+
+def _spec_names(spec: ItemSpec) -> list[tuple[str, str]]:
+    return [("name", spec.name), *(("synonyms", s) for s in spec.synonyms)]
+
+
 def get_item(session: Session, sku: str) -> CatalogItem:
     """The item with ``sku``, or NotFound."""
     item = session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
@@ -360,10 +445,44 @@ def new_item_record(given: dict, currency: str) -> dict:
     return {**dict.fromkeys(FIELDS, ""), **NEW_ITEM_DEFAULTS, "currency": currency, **given}
 
 
+def create_item(session: Session, given: dict, currency: str) -> CatalogItem:
+    """Add a new item from the fields a merchant gave (command line, console, API alike):
+    ``new_item_record`` fills in the rest. Every problem is reported at once (InvalidInput):
+    bad fields, a currency other than the store's ``currency``, a name or synonym another
+    item is already known by, a sku that is taken."""
+    record = new_item_record(given, currency)
+    spec, messages, fields = _parse(record, currency)
+    _check_new(session, str(record.get("sku", "")).strip(), record_names(record), messages,
+               fields)
+    _raise_problems(messages, fields)
+    assert spec is not None
+    return _add(session, spec)
+
+
 def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
-    """Add a new item; InvalidInput if the sku is taken."""
-    if find_item(session, spec.sku) is not None:
-        raise InvalidInput(f"sku {spec.sku!r} already exists (use update)")
+    """Add a new item; InvalidInput if the sku is taken or a name or synonym is another
+    item's."""
+    messages: list[str] = []
+    fields: dict[str, str] = {}
+    _check_new(session, spec.sku, _spec_names(spec), messages, fields)
+    _raise_problems(messages, fields)
+    return _add(session, spec)
+
+
+def _check_new(session: Session, sku: str, names: list[tuple[str, str]], messages: list[str],
+               fields: dict[str, str]) -> None:
+    if find_item(session, sku) is not None:
+        _note(messages, fields, "sku", f"sku {sku!r} already exists (use update)")
+    for field, message in catalog_spoken_names(session).clashes(sku, names):
+        _note(messages, fields, field, message)
+
+
+def _raise_problems(messages: list[str], fields: dict[str, str]) -> None:
+    if messages:
+        raise InvalidInput("; ".join(messages), fields=fields, problems=messages)
+
+
+def _add(session: Session, spec: ItemSpec) -> CatalogItem:
     item = CatalogItem()
     _apply(item, spec)
     session.add(item)
@@ -371,12 +490,14 @@ def add_item(session: Session, spec: ItemSpec) -> CatalogItem:
     return item
 
 
-def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
+def update_item(session: Session, sku: str, changes: dict, *,
+                currency: str | None = None) -> CatalogItem:
     """Change some fields of an item; ``changes`` uses the import format's keys.
 
     None (JSON null) empties a field: for stock that means "stop tracking", for unit "no
     unit"; a required field emptied is reported. A new unit without a new plural takes its
-    regular plural.
+    regular plural. With ``currency`` (the store's), another currency is refused. Every
+    problem is reported at once (InvalidInput), as for ``create_item``.
     """
     item = get_item(session, sku)
     record = spec_of(item).as_record()
@@ -385,9 +506,15 @@ def update_item(session: Session, sku: str, changes: dict) -> CatalogItem:
             and changes.get("unit_plural", record["unit_plural"]) == record["unit_plural"]):
         changes["unit_plural"] = ""  # the old unit's plural does not fit the new unit
     record.update(changes)
-    spec = parse_item(record)
-    if spec.sku != sku and find_item(session, spec.sku) is not None:
-        raise InvalidInput(f"sku {spec.sku!r} already exists")
+    spec, messages, fields = _parse(record, currency)
+    new_sku = str(record.get("sku", "")).strip()
+    if new_sku != sku and find_item(session, new_sku) is not None:
+        _note(messages, fields, "sku", f"sku {new_sku!r} already exists")
+    others = catalog_spoken_names(session, excluding={sku})
+    for field, message in others.clashes(new_sku, record_names(record)):
+        _note(messages, fields, field, message)
+    _raise_problems(messages, fields)
+    assert spec is not None
     _apply(item, spec)
     session.flush()
     return item

@@ -3,7 +3,9 @@
 CSV header: ``sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction``
 and optionally ``stock``, ``unit``, ``unit_plural``; synonyms separated by ``|``. JSON: a list
 of objects with the same keys. Importing adds new skus and updates existing ones; it never
-deletes.
+deletes. An import refuses, line by line and every problem of a line: bad fields, a sku twice,
+a price in a currency other than the store's, and a name or synonym that another item is
+known by (another line's, or a stored item's that the file does not replace).
 """
 
 from __future__ import annotations
@@ -20,31 +22,70 @@ from skill.catalog import (
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
     ItemSpec,
+    SpokenNames,
+    catalog_spoken_names,
     list_items,
     parse_item,
+    record_names,
     spec_of,
     upsert_items,
 )
 from skill.errors import ImportFailed, InvalidInput
 
+Rows = list[tuple[int, dict]]
+"""``(line, record)``: each record of a file with its line (its position in a JSON list)."""
+Problems = list[tuple[int, str]]
+"""``(line, problem)``."""
 
-def parse_catalog_file(path: Path) -> list[ItemSpec]:
-    """Read and validate a whole CSV or JSON catalog file; ImportFailed lists every bad row."""
+
+def parse_catalog_file(path: Path, *, currency: str | None = None) -> list[ItemSpec]:
+    """Read and validate a whole CSV or JSON catalog file on its own (fields, skus, and with
+    ``currency`` the store's currency); ImportFailed lists every problem of every bad line."""
+    rows, problems = _read_file(path)
+    return _validate(rows, problems, currency=currency)
+
+
+def parse_catalog_bytes(raw: bytes, fmt: str, *, currency: str | None = None) -> list[ItemSpec]:
+    """Validate an uploaded catalog (``fmt`` is ``csv`` or ``json``) on its own, as
+    ``parse_catalog_file`` does."""
+    rows, problems = _read(raw, fmt)
+    return _validate(rows, problems, currency=currency)
+
+
+def import_catalog(session: Session, path: Path, *,
+                   currency: str | None = None) -> tuple[int, int]:
+    """Validate the whole file against the catalog, then write it in the caller's
+    transaction: ``(added, updated)``. ``currency`` is the store's."""
+    return _import(session, *_read_file(path), currency)
+
+
+def import_catalog_bytes(session: Session, raw: bytes, fmt: str, *,
+                         currency: str | None = None) -> tuple[int, int]:
+    """``import_catalog`` for an upload (``fmt`` is ``csv`` or ``json``)."""
+    return _import(session, *_read(raw, fmt), currency)
+
+
+def _import(session: Session, rows: Rows, problems: Problems,
+            currency: str | None) -> tuple[int, int]:
+    replaced = {str(record.get("sku", "")).strip() for _, record in rows}
+    known = catalog_spoken_names(session, excluding=replaced)
+    return upsert_items(session, _validate(rows, problems, currency=currency, known=known))
+
+
+def _read_file(path: Path) -> tuple[Rows, Problems]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    return parse_catalog_bytes(raw, "json" if path.suffix.lower() == ".json" else "csv")
+    return _read(raw, "json" if path.suffix.lower() == ".json" else "csv")
 
 
-def parse_catalog_bytes(raw: bytes, fmt: str) -> list[ItemSpec]:
-    """Validate an uploaded catalog (``fmt`` is ``csv`` or ``json``); ImportFailed lists
-    every bad row."""
+def _read(raw: bytes, fmt: str) -> tuple[Rows, Problems]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed([(text_line(raw, exc.start), "not UTF-8 text")]) from None
-    return parse_json(text) if fmt == "json" else parse_csv(text)
+    return _json_rows(text) if fmt == "json" else _csv_rows(text)
 
 
 def text_line(raw: bytes, offset: int) -> int:
@@ -52,8 +93,13 @@ def text_line(raw: bytes, offset: int) -> int:
     return raw[:offset].count(b"\n") + 1
 
 
-def parse_csv(text: str) -> list[ItemSpec]:
-    """Validate CSV text; line numbers in errors are the file's own (header is line 1)."""
+def parse_csv(text: str, *, currency: str | None = None) -> list[ItemSpec]:
+    """Validate CSV text on its own; line numbers in errors are the file's own (header is
+    line 1)."""
+    return _validate(*_csv_rows(text), currency=currency)
+
+
+def _csv_rows(text: str) -> tuple[Rows, Problems]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -69,8 +115,8 @@ def parse_csv(text: str) -> list[ItemSpec]:
     if "unit_plural" in header and "unit" not in header:
         raise ImportFailed([(1, "a unit_plural column needs a unit column")])
 
-    rows: list[tuple[int, dict]] = []
-    problems: list[tuple[int, str]] = []
+    rows: Rows = []
+    problems: Problems = []
     try:
         for values in reader:
             line = reader.line_num
@@ -82,52 +128,68 @@ def parse_csv(text: str) -> list[ItemSpec]:
             rows.append((line, dict(zip(header, values, strict=True))))
     except csv.Error as exc:
         problems.append((reader.line_num, f"unreadable CSV: {exc}"))
-    return _validate(rows, problems)
+    return rows, problems
 
 
-def parse_json(text: str) -> list[ItemSpec]:
-    """Validate JSON text: a list of objects; errors name the object's position (1-based)."""
+def parse_json(text: str, *, currency: str | None = None) -> list[ItemSpec]:
+    """Validate JSON text on its own: a list of objects; errors name the object's position
+    (1-based)."""
+    return _validate(*_json_rows(text), currency=currency)
+
+
+def _json_rows(text: str) -> tuple[Rows, Problems]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed([(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
     if not isinstance(data, list):
         raise ImportFailed([(1, "JSON catalog must be a list of objects")])
-    rows: list[tuple[int, dict]] = []
-    problems: list[tuple[int, str]] = []
+    rows: Rows = []
+    problems: Problems = []
     for number, entry in enumerate(data, start=1):
         if isinstance(entry, dict):
             rows.append((number, entry))
         else:
             problems.append((number, "entry is not an object"))
-    return _validate(rows, problems)
+    return rows, problems
 
 
-def _validate(rows: list[tuple[int, dict]], problems: list[tuple[int, str]]) -> list[ItemSpec]:
+def _validate(rows: Rows, problems: Problems, *, currency: str | None = None,
+              known: SpokenNames | None = None) -> list[ItemSpec]:
+    """The rows' specs, or ImportFailed with every problem of every line. With ``known``
+    (the spoken names of the stored items the file does not replace), a name or synonym
+    said for two items, in the file or in the file and the catalog, is refused."""
+    problems = list(problems)
+    if known is not None:
+        for line, record in rows:
+            known.add(str(record.get("sku", "")).strip(), _names(record), line)
     specs: list[ItemSpec] = []
     first_line_of: dict[str, int] = {}
     for line, record in rows:
+        sku = str(record.get("sku", "")).strip()
         try:
-            spec = parse_item(record)
+            spec = parse_item(record, currency=currency)
         except InvalidInput as exc:
-            problems.append((line, str(exc)))
-            continue
-        if spec.sku in first_line_of:
-            problems.append((line, f"sku {spec.sku!r} already appears on line "
-                                   f"{first_line_of[spec.sku]}"))
-            continue
-        first_line_of[spec.sku] = line
-        specs.append(spec)
+            spec = None
+            problems += [(line, problem) for problem in exc.problems]
+        if sku in first_line_of:
+            problems.append((line, f"sku {sku!r} already appears on line {first_line_of[sku]}"))
+        else:
+            first_line_of[sku] = line
+        if known is not None:
+            problems += [(line, message)
+                         for _, message in known.clashes(sku, record_names(record))]
+        if spec is not None:
+            specs.append(spec)
     if problems:
-        raise ImportFailed(sorted(problems))
+        raise ImportFailed(sorted(problems, key=lambda problem: problem[0]))
     if not specs:
         raise ImportFailed([(1, "the file has no items")])
     return specs
 
 
-def import_catalog(session: Session, path: Path) -> tuple[int, int]:
-    """Validate the whole file, then write it in the caller's transaction: ``(added, updated)``."""
-    return upsert_items(session, parse_catalog_file(path))
+def _names(record: dict) -> list[str]:
+    return [name for _, name in record_names(record)]
 
 
 def json_record(spec: ItemSpec) -> dict:

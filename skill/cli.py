@@ -22,7 +22,7 @@ from skill.accounts import (
     set_limits,
     set_pin,
 )
-from skill.catalog import add_item, list_items, new_item_record, parse_item, remove_item, spec_of
+from skill.catalog import create_item, list_items, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog, json_record
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
@@ -129,8 +129,9 @@ def catalog() -> None:
 @click.pass_context
 def catalog_import(ctx: click.Context, file: Path) -> None:
     """Add or update items from a CSV or JSON FILE, all or nothing."""
-    with _runtime(ctx).transaction() as session:
-        added, updated = import_catalog(session, file)
+    runtime = _runtime(ctx)
+    with runtime.transaction() as session:
+        added, updated = import_catalog(session, file, currency=runtime.store.currency)
     click.echo(f"imported {file}: {added} added, {updated} updated")
 
 
@@ -213,11 +214,10 @@ def _changes(**fields: object) -> dict:
 def catalog_add(ctx: click.Context, sku: str, **fields: object) -> None:
     """Add a new item SKU."""
     runtime = _runtime(ctx)
-    spec = parse_item(new_item_record({"sku": sku, **_changes(**fields)},
-                                      runtime.store.currency))
     with runtime.transaction() as session:
-        add_item(session, spec)
-    click.echo(f"added {spec.sku} ({spec.name})")
+        item = create_item(session, {"sku": sku, **_changes(**fields)}, runtime.store.currency)
+        added = f"{item.sku} ({item.name})"
+    click.echo(f"added {added}")
 
 
 @catalog.command("update")
@@ -229,8 +229,9 @@ def catalog_update(ctx: click.Context, sku: str, **fields: object) -> None:
     changes = _changes(**fields)
     if not changes:
         raise click.UsageError("nothing to change: give at least one option")
-    with _runtime(ctx).transaction() as session:
-        item = update_catalog_item(session, sku, changes)
+    runtime = _runtime(ctx)
+    with runtime.transaction() as session:
+        item = update_catalog_item(session, sku, changes, currency=runtime.store.currency)
         name = item.name
     click.echo(f"updated {sku} ({name})")
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from skill.accounts import get_or_create_account, set_limits, set_pin
-from skill.catalog import CatalogItem, get_item, upsert_items
-from skill.catalog_io import parse_csv
+from skill.catalog import CatalogItem, get_item
+from skill.catalog_io import import_catalog_bytes
 from skill.orders import OrderEvent, OrderStatus, place_order, quote
 from skill.store import StoreSettings
 
@@ -33,7 +33,7 @@ def seed_demo(session: Session, store: StoreSettings) -> bool:
     """Load the demo catalog and account into an empty database; False if it has items."""
     if session.scalar(select(CatalogItem.id).limit(1)) is not None:
         return False
-    upsert_items(session, parse_csv(demo_catalog_csv()))
+    import_catalog_bytes(session, demo_catalog_csv().encode(), "csv")
     set_pin(session, DEMO_USER, DEMO_PIN)
     account = set_limits(session, DEMO_USER, per_order_minor=150_00, per_day_minor=300_00)
     for sku, quantity, days_ago in _HISTORY:

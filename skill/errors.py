@@ -24,10 +24,13 @@ class InvalidInput(VoiceCartError):
 
     code = "invalid_input"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None,
+                 problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}
         """Field name -> what is wrong with it, when the input was a record or a form."""
+        self.problems = problems or [message]
+        """Every problem, one message each (``message`` is them all, joined)."""
 
 
 class NotAllowed(VoiceCartError):

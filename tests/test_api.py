@@ -175,6 +175,40 @@ def test_units_through_the_api(call):
     assert {"unit", "unit_plural"} <= set(order["lines"][0])
 
 
+def test_add_and_update_refuse_what_an_import_refuses(call):
+    bad = call("POST", "/catalog", json={"sku": "TEA-20", "name": "green tea", "price": "x",
+                                         "category": "grocery", "currency": "EUR",
+                                         "synonyms": ["K-Cups", "tea"]})
+    assert bad.status_code == 422
+    fields = bad.get_json()["fields"]
+    assert set(fields) == {"price", "currency", "synonyms"}
+    assert fields["currency"] == "currency EUR is not the store's currency (USD)"
+    assert fields["synonyms"] == ("synonym 'K-Cups' is also a name or synonym of CF-PODS-24 "
+                                  "in the catalog")
+    assert call("GET", "/catalog/TEA-20").status_code == 404
+    clash = call("PATCH", "/catalog/DS-LEMON", json={"name": "Shampoo"})
+    assert clash.status_code == 422 and clash.get_json()["fields"] == {
+        "name": "name 'Shampoo' is also a name or synonym of SH-2IN1 in the catalog"}
+    assert call("PATCH", "/catalog/DS-LEMON", json={"currency": "GBP"}).get_json()[
+        "fields"] == {"currency": "currency GBP is not the store's currency (USD)"}
+
+
+def test_import_reports_every_problem_of_every_line(call):
+    header = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction"
+    rejected = call("POST", "/catalog/import", content_type="text/csv", data=(
+        f"{header}\nNEW-1,new thing,litter,x,EUR,misc,true,5,none\n"
+        f"NEW-2,New Thing,,2.00,USD,misc,true,5,none\n"))
+    assert rejected.status_code == 422
+    assert rejected.get_json()["problems"] == [
+        {"line": 2, "problem": "price: not a price: 'x'"},
+        {"line": 2, "problem": "currency EUR is not the store's currency (USD)"},
+        {"line": 2, "problem": "name 'new thing' is also a name or synonym of NEW-2 (line 3)"},
+        {"line": 2, "problem": "synonym 'litter' is also a name or synonym of CL-LITTER in "
+                               "the catalog"},
+        {"line": 3, "problem": "name 'New Thing' is also a name or synonym of NEW-1 (line 2)"}]
+    assert call("GET", "/catalog/NEW-1").status_code == 404
+
+
 def test_import_is_all_or_nothing(call, runtime):
     header = "sku,name,synonyms,price,currency,category,reorderable,max_quantity,restriction"
     good_and_bad = (f"{header}\nNEW-1,new thing,,2.00,USD,misc,true,5,none\n"

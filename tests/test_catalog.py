@@ -5,11 +5,14 @@ import pytest
 from skill.catalog import (
     Restriction,
     add_item,
+    create_item,
+    find_item,
     get_item,
     list_items,
     parse_item,
     remove_item,
     spec_of,
+    spoken_key,
     update_item,
 )
 from skill.errors import InvalidInput, NotFound
@@ -135,3 +138,69 @@ def test_units_are_stored_updated_and_cleared(empty_runtime):
         item = update_item(s, "TEA-1", {"unit": None})
         assert (item.unit, item.unit_plural) == (None, None)
         assert spec_of(item).as_record()["unit"] == ""
+
+
+# --- every problem at once; the store's currency; spoken names --------------------------------
+
+def test_every_problem_of_a_record_is_reported():
+    record = {k: v for k, v in GOOD.items() if k != "category"}
+    with pytest.raises(InvalidInput) as failure:
+        parse_item({**record, "price": "free", "max_quantity": "0", "restriction": "kids",
+                    "colour": "green", "unit": "6 pack"})
+    problems = failure.value.problems
+    assert len(problems) == 6, problems
+    assert problems[0] == "missing field(s): category"
+    assert problems[1] == "unknown field(s): colour"
+    assert set(failure.value.fields) == {"category", "colour", "price", "max_quantity",
+                                         "restriction", "unit"}
+    assert str(failure.value) == "; ".join(problems)
+
+
+def test_an_item_priced_in_another_currency_than_the_stores_is_refused():
+    assert parse_item({**GOOD, "currency": "usd"}, currency="USD").currency == "USD"
+    with pytest.raises(InvalidInput) as failure:
+        parse_item({**GOOD, "currency": "EUR", "price": "x"}, currency="USD")
+    assert failure.value.fields["currency"] == "currency EUR is not the store's currency (USD)"
+    assert "price" in failure.value.fields
+    assert parse_item({**GOOD, "currency": "EUR"}).currency == "EUR"  # no store: not checked
+
+
+def test_spoken_key_ignores_case_punctuation_and_spacing():
+    assert spoken_key("Oral-B  Heads!") == spoken_key("oral b heads") == "oral b heads"
+    assert spoken_key("Kid's Pods") == spoken_key("kids pods")
+    assert spoken_key("k cups") != spoken_key("kcups")
+
+
+def test_a_new_item_may_not_take_another_items_spoken_name(runtime):
+    with pytest.raises(InvalidInput) as failure, runtime.transaction() as s:
+        create_item(s, {"sku": "TEA-1", "name": "Coffee-Pods", "synonyms": "tea|K Cups",
+                        "price": "4.50", "category": "grocery", "currency": "EUR"}, "USD")
+    fields = failure.value.fields
+    assert fields["name"] == ("name 'Coffee-Pods' is also a name or synonym of CF-PODS-24 in "
+                              "the catalog")
+    assert fields["synonyms"] == ("synonym 'K Cups' is also a name or synonym of CF-PODS-24 in "
+                                  "the catalog")
+    assert "currency EUR" in fields["currency"]
+    with runtime.transaction() as s:
+        assert find_item(s, "TEA-1") is None
+        with pytest.raises(InvalidInput, match="'coffee pods' is also a name or synonym of "
+                                               "CF-PODS-24"):
+            add_item(s, parse_item({**GOOD, "synonyms": "coffee pods"}))
+        item = create_item(s, {"sku": "TEA-1", "name": "green tea", "price": "4.50",
+                               "category": "grocery", "unit": "tin"}, "USD")
+        assert (item.currency, item.unit_plural, item.max_quantity) == ("USD", "tins", 5)
+
+
+def test_an_update_may_not_take_another_items_spoken_name(runtime):
+    with runtime.transaction() as s:
+        # Its own names are no clash, under a new sku too.
+        update_item(s, "CF-PODS-24", {"sku": "CF-PODS-30", "synonyms": "pods|Coffee Pods"},
+                    currency="USD")
+    with pytest.raises(InvalidInput) as failure, runtime.transaction() as s:
+        update_item(s, "CF-PODS-30", {"synonyms": "pods|kitty litter", "price": "x",
+                                      "currency": "GBP"}, currency="USD")
+    assert "kitty litter' is also a name or synonym of CL-LITTER" in failure.value.fields[
+        "synonyms"]
+    assert set(failure.value.fields) == {"synonyms", "price", "currency"}
+    with runtime.transaction() as s:
+        assert get_item(s, "CF-PODS-30").synonyms == ["pods", "Coffee Pods"]

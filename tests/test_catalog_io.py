@@ -79,7 +79,8 @@ def test_json_import_and_errors(runtime, tmp_path):
             "currency": "USD", "category": "grocery", "reorderable": True, "max_quantity": 5,
             "restriction": "none"}
     path = tmp_path / "items.json"
-    path.write_text(json.dumps([good, {**good, "sku": "TEA-2", "max_quantity": 0}, "oops"]))
+    path.write_text(json.dumps([good, {**good, "sku": "TEA-2", "name": "black tea",
+                                       "synonyms": [], "max_quantity": 0}, "oops"]))
     before = catalog_state(runtime)
     with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
         import_catalog(s, path)
@@ -140,7 +141,7 @@ def test_units_are_imported_defaulted_and_exported(runtime, tmp_path):
                     + "TEA-2,black tea,,4.00,USD,grocery,true,5,none,box,boxen\n"
                     + "TEA-3,white tea,,4.00,USD,grocery,true,5,none,,\n")
     with runtime.transaction() as s:
-        assert import_catalog(s, path) == (3, 0)
+        assert import_catalog(s, path, currency="USD") == (3, 0)
     with runtime.transaction() as s:
         units = {i.sku: (i.unit, i.unit_plural) for i in list_items(s)}
         exported = {row["sku"]: row for row in csv.DictReader(io.StringIO(export_catalog(s)))}
@@ -190,3 +191,66 @@ def test_json_units_and_bad_units(runtime, tmp_path):
     with runtime.transaction() as s:
         import_catalog(s, path)
         assert get_item(s, "TEA-1").unit_plural == "tins"
+
+
+# --- what the conversation relies on --------------------------------------------------------
+
+def test_two_items_with_one_spoken_name_in_a_file_are_refused(runtime, tmp_path):
+    before = catalog_state(runtime)
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER
+                    + "HW-TAPE,duct tape,tape|gaffer tape,4.99,USD,supplies,true,6,none\n"
+                    + "HW-MASK,masking tape,Tape!|painters tape,3.49,USD,supplies,true,6,none\n"
+                    + "HW-GAFF,Gaffer-Tape,,5.49,USD,supplies,true,6,none\n")
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path)
+    assert failure.value.problems == [
+        (2, "synonym 'tape' is also a name or synonym of HW-MASK (line 3)"),
+        (2, "synonym 'gaffer tape' is also a name or synonym of HW-GAFF (line 4)"),
+        (3, "synonym 'Tape!' is also a name or synonym of HW-TAPE (line 2)"),
+        (4, "name 'Gaffer-Tape' is also a name or synonym of HW-TAPE (line 2)")]
+    assert catalog_state(runtime) == before
+
+
+def test_a_spoken_name_of_a_stored_item_is_refused_unless_the_file_replaces_it(runtime,
+                                                                              tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER + "TEA-1,green tea,K-Cups|tea,4.50,USD,grocery,true,5,none\n")
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path)
+    assert failure.value.problems == [
+        (2, "synonym 'K-Cups' is also a name or synonym of CF-PODS-24 in the catalog")]
+    # The same file with coffee pods giving up "k cups": the stored names it had do not count.
+    path.write_text(HEADER + "TEA-1,green tea,K-Cups|tea,4.50,USD,grocery,true,5,none\n"
+                    + "CF-PODS-24,coffee pods,coffee capsules,15.49,USD,grocery,true,6,none\n")
+    with runtime.transaction() as s:
+        assert import_catalog(s, path) == (1, 1)
+    with runtime.transaction() as s:
+        assert get_item(s, "CF-PODS-24").synonyms == ["coffee capsules"]
+
+
+def test_a_price_in_another_currency_than_the_stores_is_refused(runtime, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER + "TEA-1,green tea,,4.50,EUR,grocery,true,5,none\n"
+                    + "TEA-2,black tea,,4.50,usd,grocery,true,5,none\n")
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path, currency="USD")
+    assert failure.value.problems == [
+        (2, "currency EUR is not the store's currency (USD)")]
+
+
+def test_every_problem_of_a_line_is_reported(runtime, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER.strip() + ",unit\n"
+                    + "bad sku!,dish soap,,free,GBP,household,maybe,0,kids,6 pack\n"
+                    + "OK-1,fine thing,,1.00,USD,misc,true,5,none,\n")
+    with pytest.raises(ImportFailed) as failure, runtime.transaction() as s:
+        import_catalog(s, path, currency="USD")
+    problems = [problem for line, problem in failure.value.problems if line == 2]
+    assert len(problems) == 8, problems
+    for words in ("sku 'bad sku!'", "currency GBP is not the store's", "price",
+                  "reorderable must be true or false", "max_quantity must be at least 1",
+                  "restriction 'kids'", "unit '6 pack'",
+                  "name 'dish soap' is also a name or synonym of DS-LEMON in the catalog"):
+        assert any(words in problem for problem in problems), words
+    assert {line for line, _ in failure.value.problems} == {2}

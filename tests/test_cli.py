@@ -141,3 +141,22 @@ def test_units_from_the_command_line(run, tmp_path):
     assert (items["PT-6ROLL"]["unit"], items["PT-6ROLL"]["unit_plural"]) == (None, None)
     result = run("catalog", "update", "TEA-1", "--unit", "6 pack")
     assert result.exit_code == 1 and "unit '6 pack' must be a short word" in result.output
+
+
+def test_add_and_update_give_the_imports_errors(run, tmp_path):
+    result = run("catalog", "add", "TEA-1", "--name", "Coffee Pods", "--price", "x",
+                 "--category", "grocery", "--currency", "EUR")
+    assert result.exit_code == 1
+    for words in ("price", "currency EUR is not the store's currency (USD)",
+                  "name 'Coffee Pods' is also a name or synonym of CF-PODS-24 in the catalog"):
+        assert words in result.output
+    result = run("catalog", "update", "DS-LEMON", "--synonyms", "dish soap|kitty litter")
+    assert result.exit_code == 1
+    assert "synonym 'kitty litter' is also a name or synonym of CL-LITTER" in result.output
+    path = tmp_path / "items.csv"
+    path.write_text(HEADER + "TEA-1,green tea,litter,4.50,EUR,grocery,true,5,none\n")
+    result = run("catalog", "import", str(path))
+    assert result.exit_code == 1 and "(2 problem(s))" in result.output
+    assert "line 2: currency EUR is not the store's currency (USD)" in result.output
+    assert ("line 2: synonym 'litter' is also a name or synonym of CL-LITTER in the catalog"
+            in result.output)

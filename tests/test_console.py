@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from skill.accounts import get_account, get_or_create_account
 from skill.admins import admin_for_token, authenticate, create_admin
 from skill.audit import record_attempt
-from skill.catalog import get_item
+from skill.catalog import find_item, get_item
 from skill.cli import cli
 from skill.interaction_model import model_path
 from skill.web import AppConfig, create_app
@@ -212,6 +212,33 @@ def test_units_in_the_item_form(client, runtime):
     refused = client.post("/admin/catalog/TEA-1/edit", data={**record, "unit": "6 pack"})
     assert refused.status_code == 422
     assert 'id="unit-error">unit &#39;6 pack&#39; must be a short word' in refused.text
+
+
+def test_the_item_form_and_import_refuse_what_an_import_refuses(client, runtime):
+    token = csrf(client, "/admin/catalog/new")
+    record = {"csrf_token": token, **ITEM_FORM, "name": "Coffee-Pods", "currency": "EUR"}
+    refused = client.post("/admin/catalog/new", data=record)
+    assert refused.status_code == 422
+    page = refused.text  # every problem, each next to its field
+    assert re.search(r'id="name-error">name &#39;Coffee-Pods&#39; is also a name or synonym '
+                     r"of CF-PODS-24 in the catalog<", page)
+    assert re.search(r'id="currency-error">currency EUR is not the store&#39;s currency', page)
+    with runtime.transaction() as s:
+        assert find_item(s, "TEA-1") is None
+    client.post("/admin/catalog/new", data={**record, "name": "green tea", "currency": "USD"})
+    clash = client.post("/admin/catalog/TEA-1/edit", data={
+        **record, "name": "green tea", "currency": "USD", "synonyms": "kitty litter"})
+    assert clash.status_code == 422
+    assert re.search(r'id="synonyms-error">synonym &#39;kitty litter&#39; is also a name or '
+                     r"synonym of CL-LITTER in the catalog<", clash.text)
+    upload = (b"sku,name,synonyms,price,currency,category,reorderable,max_quantity,"
+              b"restriction\nNEW-1,new thing,green tea,2.00,EUR,misc,true,5,none\n")
+    rejected = client.post("/admin/catalog/import", data={
+        "csrf_token": token, "file": (io.BytesIO(upload), "more.csv")},
+        content_type="multipart/form-data")
+    assert rejected.status_code == 422
+    assert "currency EUR is not the store&#39;s currency" in rejected.text
+    assert "also a name or synonym of TEA-1 in the catalog" in rejected.text
 
 
 def test_five_wrong_passwords_lock_sign_in_for_a_while(app, runtime):

@@ -31,18 +31,15 @@ from skill.admins import admin_for_token
 from skill.audit import PurchaseAttempt, list_attempts
 from skill.catalog import (
     CatalogItem,
-    add_item,
+    create_item,
     find_item,
     get_item,
-    new_item_record,
-    parse_item,
     remove_item,
     search_items,
     spec_of,
     update_item,
-    upsert_items,
 )
-from skill.catalog_io import parse_catalog_bytes
+from skill.catalog_io import import_catalog_bytes
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
     OrderStatus,
@@ -122,12 +119,12 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
 
     @api.post("/catalog")
     def catalog_add():  # noqa: ANN202
-        spec = parse_item(new_item_record(_body(dict), currency))
+        body = _body(dict)
+        sku = body.get("sku")
         with runtime.transaction() as db:
-            if find_item(db, spec.sku) is not None:
-                raise ApiError(409, f"sku {spec.sku!r} already exists")
-            item = add_item(db, spec)
-            return jsonify(_item(item)), 201
+            if isinstance(sku, str) and find_item(db, sku.strip()) is not None:
+                raise ApiError(409, f"sku {sku.strip()!r} already exists")
+            return jsonify(_item(create_item(db, body, currency))), 201
 
     @api.get("/catalog/<sku>")
     def catalog_get(sku: str):  # noqa: ANN202
@@ -138,7 +135,7 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
     def catalog_update(sku: str):  # noqa: ANN202
         changes = _body(dict)
         with runtime.transaction() as db:
-            return jsonify(_item(update_item(db, sku, changes)))
+            return jsonify(_item(update_item(db, sku, changes, currency=currency)))
 
     @api.delete("/catalog/<sku>")
     def catalog_remove(sku: str):  # noqa: ANN202
@@ -150,13 +147,14 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
     def catalog_import():  # noqa: ANN202
         kind = request.mimetype
         if kind == "application/json":
-            specs = parse_catalog_bytes(request.get_data(), "json")
+            fmt = "json"
         elif kind in ("text/csv", "text/plain"):
-            specs = parse_catalog_bytes(request.get_data(), "csv")
+            fmt = "csv"
         else:
             raise ApiError(415, "send the catalog as application/json or text/csv")
         with runtime.transaction() as db:
-            added, updated = upsert_items(db, specs)
+            added, updated = import_catalog_bytes(db, request.get_data(), fmt,
+                                                  currency=currency)
         return jsonify(added=added, updated=updated)
 
     @api.post("/model/rebuild")

@@ -32,17 +32,15 @@ from skill.admins import LoginLocked, authenticate
 from skill.audit import list_attempts
 from skill.catalog import (
     FIELDS,
+    create_item,
     get_item,
     new_item_record,
-    parse_item,
     remove_item,
     search_items,
     spec_of,
-    upsert_items,
 )
-from skill.catalog import add_item as add_catalog_item
 from skill.catalog import update_item as update_catalog_item
-from skill.catalog_io import parse_catalog_bytes
+from skill.catalog_io import import_catalog_bytes
 from skill.db import utcnow
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
@@ -122,10 +120,10 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
         if request.method == "POST":
             record = _form_record()
             try:
-                spec = parse_item(record)
                 with runtime.transaction() as db:
-                    add_catalog_item(db, spec)
-                flash(f"Added {spec.sku} ({spec.name}).")
+                    item = create_item(db, record, runtime.store.currency)
+                    added = f"{item.sku} ({item.name})"
+                flash(f"Added {added}.")
                 return redirect(url_for("console.catalog"))
             except InvalidInput as exc:
                 errors = exc.fields or {"sku": str(exc)}
@@ -142,7 +140,7 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
             record = _form_record()
             try:
                 with runtime.transaction() as db:
-                    update_catalog_item(db, sku, record)
+                    update_catalog_item(db, sku, record, currency=runtime.store.currency)
                 flash(f"Saved {record['sku']}.")
                 return redirect(url_for("console.catalog"))
             except InvalidInput as exc:
@@ -167,9 +165,9 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
             return redirect(url_for("console.catalog"))
         fmt = "json" if upload.filename.lower().endswith(".json") else "csv"
         try:
-            specs = parse_catalog_bytes(upload.read(), fmt)
             with runtime.transaction() as db:
-                added, updated = upsert_items(db, specs)
+                added, updated = import_catalog_bytes(db, upload.read(), fmt,
+                                                      currency=runtime.store.currency)
         except ImportFailed as exc:
             return render_template("admin/import_failed.html", filename=upload.filename,
                                    problems=exc.problems), 422
