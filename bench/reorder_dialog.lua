@@ -47,7 +47,7 @@ function request()
 end
 
 function response(status, headers, text)
-  if status ~= 200 or not string.find(text, "Should I place", 1, true) then return end
+  if status ~= 200 or not string.find(text, "Should I order", 1, true) then return end
   local attributes = string.match(text, '"sessionAttributes"%s*:%s*(%b{})')
   local session = attributes and string.match(attributes, '"(bench%.session%.[^"]+)"')
   if session then

@@ -26,7 +26,7 @@ def with_pin(runtime):
 def test_pin_item_asks_for_pin_after_confirmation(dialog, runtime, with_pin):
     dialog.intent("AddToCartIntent", Item="cookies")
     dialog.intent("CheckoutIntent")
-    assert "Should I place this order?" in dialog.speech
+    assert "Should I order" in dialog.speech
     dialog.intent("AMAZON.YesIntent")
     assert "four digit voice PIN" in dialog.speech
     assert len(orders_of(runtime)) == 1
@@ -63,7 +63,7 @@ def test_three_wrong_pins_lock_voice_purchasing(dialog, runtime, with_pin, monke
     with runtime.transaction() as s:
         set_pin(s, USER_ID, "8642")
     dialog.intent("ReorderIntent", Item="coffee pods")
-    assert "Should I place" in dialog.speech
+    assert "Should I order" in dialog.speech
 
 
 def test_lockout_time_is_configurable(runtime, send, monkeypatch):
@@ -200,7 +200,7 @@ def test_changing_quantity_restarts_the_confirmation(dialog, runtime):
     give_history(runtime, sku="CF-PODS-24", quantity=2, days_ago=30)
     dialog.intent("ReorderIntent", Item="coffee pods")
     dialog.intent("ReorderIntent", Item="coffee pods", Quantity="3")
-    assert "three coffee pods" in dialog.speech and "Should I place" in dialog.speech
+    assert "three boxes of coffee pods" in dialog.speech and "Should I order" in dialog.speech
     dialog.intent("AMAZON.YesIntent")
     assert [ln.quantity for ln in orders_of(runtime)[0].lines] == [3]
 
@@ -232,7 +232,7 @@ def test_cancel_last_order_by_voice_after_placing(dialog, runtime):
     dialog.intent("CancelOrderIntent")
     assert "Do you want to cancel it?" in dialog.speech
     dialog.intent("AMAZON.YesIntent")
-    assert "cancelled your order of two coffee pods" in dialog.speech
+    assert "cancelled your order of two boxes of coffee pods" in dialog.speech
     assert orders_of(runtime)[0].status == "cancelled"
 
 

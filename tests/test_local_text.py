@@ -35,7 +35,7 @@ def test_local_purchase_needs_confirmation_and_pin(runtime):
         set_limits(s, "demo", pin_required=True)
     talk = LocalConversation(runtime, "demo")
     talk.launch()
-    assert "Should I place" in talk.say("please reorder the coffee pods").speech
+    assert "Should I order" in talk.say("please reorder the coffee pods").speech
     assert "PIN" in talk.say("yes").speech
     assert "isn't right" in talk.say("my pin is one two three four").speech
     assert "is placed" in talk.say("forty three twenty one").speech

@@ -48,10 +48,10 @@ def test_reorder_with_confirmation_places_order(dialog, runtime):
     dialog.intent("ReorderIntent", Item="coffee pods")
     speech = dialog.speech
     assert "VoiceCart Demo Store" in speech  # the seller
-    assert "two coffee pods" in speech  # the item and the last quantity
-    assert "38 dollars and 53 cents" in speech  # total with tax and delivery
-    assert "including tax and delivery" in speech and "arriving" in speech
-    assert "Should I place this order?" in speech
+    assert "two boxes of coffee pods" in speech  # the item and the last quantity
+    assert "38 dollars 53 in all" in speech  # total with tax and delivery
+    assert "including tax and delivery" in dialog.reprompt and "arriving" in speech
+    assert "Should I order" in speech
     assert_open_with_reprompt(dialog)
     assert len(orders_of(runtime)) == 1  # only the history so far
 
@@ -71,13 +71,13 @@ def test_reorder_with_confirmation_places_order(dialog, runtime):
 def test_reorder_with_entity_resolution_and_quantity(dialog, runtime):
     give_history(runtime, sku="PT-6ROLL", quantity=1)
     dialog.intent("ReorderIntent", Item=("kitchen roll", ["PT-6ROLL"]), Quantity="3")
-    assert "three paper towels" in dialog.speech
+    assert "three packs of paper towels" in dialog.speech
 
 
 def test_er_no_match_falls_back_to_fuzzy(dialog, runtime):
     give_history(runtime, sku="PT-6ROLL", quantity=1)
     dialog.intent("ReorderIntent", Item=("paper tows", []))
-    assert "paper towels" in dialog.speech and "Should I place" in dialog.speech
+    assert "paper towels" in dialog.speech and "Should I order" in dialog.speech
 
 
 def test_reorder_declined_buys_nothing(dialog, runtime):
@@ -121,7 +121,8 @@ def test_ambiguous_item_is_asked_not_guessed(dialog, runtime):
     dialog.intent("AMAZON.YesIntent")  # "yes" does not pick one
     assert "which one" in dialog.speech.lower()
     dialog.intent("SelectItemIntent", Item="sonicare")
-    assert "one Sonicare toothbrush heads" in dialog.speech and "Should I place" in dialog.speech
+    assert "one pack of Sonicare toothbrush heads" in dialog.speech
+    assert "Should I order" in dialog.speech
     assert len(orders_of(runtime)) == 1
 
 
@@ -139,7 +140,9 @@ def test_unknown_item(dialog):
 def test_reorder_of_an_item_never_ordered_offers_to_buy_it(dialog, runtime):
     dialog.intent("ReorderIntent", Item="shampoo")
     assert "haven't ordered shampoo before" in dialog.speech
-    assert "Should I place this order?" in dialog.speech and "shampoo" in dialog.speech
+    assert "7 dollars and 49 cents" in dialog.speech and "Should I order one?" in dialog.speech
+    dialog.intent("AMAZON.YesIntent")
+    assert "Should I order" in dialog.speech and "shampoo" in dialog.speech
     assert orders_of(runtime) == []
     dialog.intent("AMAZON.YesIntent")
     assert "is placed" in dialog.speech
@@ -151,7 +154,7 @@ def test_missing_item_is_asked_for(dialog, runtime):
     dialog.intent("ReorderIntent", dialog_state="STARTED")
     assert dialog.speech == "<speak>Which item?</speak>"
     dialog.intent("SelectItemIntent", Item="coffee pods")
-    assert "two coffee pods" in dialog.speech
+    assert "two boxes of coffee pods" in dialog.speech
 
 
 def test_over_max_quantity_says_the_limit(dialog, runtime):
@@ -160,7 +163,7 @@ def test_over_max_quantity_says_the_limit(dialog, runtime):
     assert "at most two" in dialog.speech and "dog food" in dialog.speech
     assert_open_with_reprompt(dialog)
     dialog.intent("AMAZON.YesIntent")  # "Would you like two instead?" - "yes"
-    assert "Should I place this order?" in dialog.speech and "two" in dialog.speech
+    assert "Should I order" in dialog.speech and "two" in dialog.speech
 
 
 def test_nonsense_quantity_asks_how_many(dialog, runtime):
@@ -173,13 +176,13 @@ def test_nonsense_quantity_asks_how_many(dialog, runtime):
 
 def test_cart_add_read_remove_clear(dialog, runtime):
     dialog.intent("AddToCartIntent", Item="dish soap", Quantity="2")
-    assert "Added two dish soap" in dialog.speech
+    assert "Added two bottles of dish soap" in dialog.speech
     dialog.intent("AddToCartIntent", Item="coffee pods")
     dialog.intent("ReadCartIntent")
-    assert "two dish soap and one coffee pods" in dialog.speech
+    assert "two bottles of dish soap and one box of coffee pods" in dialog.speech
     assert "23 dollars and 47 cents" in dialog.speech
     dialog.intent("RemoveFromCartIntent", Item="dish so")
-    assert "Removed dish soap" in dialog.speech and "one coffee pods" in dialog.speech
+    assert "Removed dish soap" in dialog.speech and "one box of coffee pods" in dialog.speech
     dialog.intent("RemoveFromCartIntent", Item="shampoo")
     assert "isn't in your cart" in dialog.speech
     dialog.intent("ClearCartIntent")
@@ -191,7 +194,7 @@ def test_cart_add_read_remove_clear(dialog, runtime):
 def test_checkout_restates_and_places(dialog, runtime):
     dialog.intent("AddToCartIntent", Item="dish soap", Quantity="2")
     dialog.intent("CheckoutIntent")
-    assert "two dish soap" in dialog.speech and "13 dollars and 63 cents" in dialog.speech
+    assert "two bottles of dish soap" in dialog.speech and "13 dollars 63" in dialog.speech
     dialog.intent("AMAZON.YesIntent")
     assert "is placed" in dialog.speech
     with runtime.transaction() as s:
@@ -205,7 +208,8 @@ def test_cart_changed_between_restatement_and_yes(dialog, runtime):
     with runtime.transaction() as s:  # another speaker adds to the same cart meanwhile
         add_to_cart(s, get_or_create_account(s, USER_ID), get_item(s, "CF-PODS-24"), 1)
     dialog.intent("AMAZON.YesIntent")
-    assert "changed" in dialog.speech and "one dish soap and one coffee pods" in dialog.speech
+    assert "changed" in dialog.speech
+    assert "one bottle of dish soap and one box of coffee pods" in dialog.speech
     assert orders_of(runtime) == []
     dialog.intent("AMAZON.YesIntent")
     assert "is placed" in dialog.speech
@@ -229,10 +233,10 @@ def test_order_status_latest_and_per_item(dialog, runtime):
     give_history(runtime, sku="DF-DRY-15", quantity=1, days_ago=20)
     give_history(runtime, sku="CF-PODS-24", quantity=2, days_ago=3)
     dialog.intent("OrderStatusIntent")
-    assert "two coffee pods was delivered" in dialog.speech
+    assert "two boxes of coffee pods was delivered" in dialog.speech
     assert dialog.card["title"].startswith("Order")
     dialog.intent("OrderStatusIntent", Item="dog food")
-    assert "one dog food was delivered" in dialog.speech
+    assert "one bag of dog food was delivered" in dialog.speech
     dialog.intent("OrderStatusIntent", Item="shampoo")
     assert "couldn't find an order of shampoo" in dialog.speech
 
@@ -249,7 +253,7 @@ def _place_now(runtime, minutes_ago):
 def test_cancel_inside_window(dialog, runtime):
     order_id = _place_now(runtime, minutes_ago=5)
     dialog.intent("CancelOrderIntent")
-    assert "one dish soap" in dialog.speech and "5 minutes ago" in dialog.speech
+    assert "one bottle of dish soap" in dialog.speech and "5 minutes ago" in dialog.speech
     assert "cancel it?" in dialog.speech
     assert orders_of(runtime)[0].status == "placed"
     dialog.intent("AMAZON.YesIntent")
@@ -303,7 +307,7 @@ def test_repeat_and_fallback(dialog, runtime):
     dialog.intent("AMAZON.RepeatIntent")
     assert dialog.speech == restated
     dialog.intent("AMAZON.FallbackIntent")
-    assert "nothing has been ordered" in dialog.speech and "Should I place" in dialog.speech
+    assert "nothing has been ordered" in dialog.speech and "Should I order" in dialog.speech
     assert_open_with_reprompt(dialog)
     dialog.intent("AMAZON.YesIntent")
     assert "is placed" in dialog.speech

@@ -36,6 +36,11 @@ def answer_words() -> frozenset[str]:
                      words[key] for w in phrase.split())
 
 
+def function_words() -> frozenset[str]:
+    """Common English function words ("the", "might", "be")."""
+    return _words()["function_words"]
+
+
 def hedges() -> frozenset[str]:
     """Words that make an answer uncertain ("maybe", "guess", "later")."""
     return _words()["hedges"]

@@ -3,7 +3,7 @@
 Training sentences are the templates' sentences in their *shape* (slot values replaced by
 placeholders, see ``voice_local.slot_finder``), plus the same sentences with a product the
 store does not sell in the item's place (so "add eggs to my list" is still an add), plus
-sentences about other things entirely (``interaction_models/none/<locale>.txt``), labelled
+sentences about other things entirely (``interaction_models/none/<locale>*.txt``), labelled
 ``NONE`` so that out-of-domain speech is rejected rather than forced onto an intent.
 
 Features are word 1-2-grams and character 2-5-grams (robust to recognizer slips); the model
@@ -41,7 +41,7 @@ NOT_TRAINED = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
 SENTENCES_PER_TEMPLATE = 60
 UNKNOWN_ITEM_SHARE = 0.35
 """Of the sentences with an item, how many name a product the store does not sell."""
-_VERSION = 4
+_VERSION = 6
 """Bump when training changes, so cached models are retrained."""
 
 
@@ -77,8 +77,10 @@ def _data_lines(name: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
-def _none_path(locale: str) -> Path:
-    return TEMPLATES_DIR.parent / "none" / f"{locale}.txt"
+def _none_paths(locale: str) -> list[Path]:
+    """The locale's out-of-domain sentences: ``none/<locale>.txt`` and ``<locale>.*.txt``."""
+    folder = TEMPLATES_DIR.parent / "none"
+    return sorted(folder.glob(f"{locale}.txt")) + sorted(folder.glob(f"{locale}.*.txt"))
 
 
 def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]:
@@ -102,8 +104,8 @@ def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]
                     value = rng.choice(unknown)
                 shape = shape.replace(f"{{{slot}}}", value)
             rows.append((shaper.find(normalize(shape)).shape, intent.name))
-    none_lines = [ln for ln in _none_path(locale).read_text("utf-8").splitlines()
-                  if ln.strip() and not ln.startswith("#")]
+    none_lines = [ln for path in _none_paths(locale) for ln in path.read_text("utf-8")
+                  .splitlines() if ln.strip() and not ln.startswith("#")]
     rows += [(shaper.find(normalize(line)).shape, NONE) for line in none_lines]
     return rows
 
@@ -126,7 +128,7 @@ def train(rows: list[tuple[str, str]]) -> IntentClassifier:
 
 def _fingerprint(locale: str) -> str:
     digest = hashlib.sha256(f"{_VERSION} {sklearn.__version__}".encode())
-    for path in (TEMPLATES_DIR / f"{locale}.txt", _none_path(locale)):
+    for path in (TEMPLATES_DIR / f"{locale}.txt", *_none_paths(locale)):
         digest.update(path.read_bytes())
     for name in ("unknown_items.txt", "words.json"):
         digest.update(resources.files("voice_local").joinpath(f"data/{name}").read_bytes())

@@ -44,7 +44,7 @@ CONFIDENCE = 0.5
 NEW_REQUEST_CONFIDENCE = 0.8
 """At a yes/no question, the probability a new request needs instead of an answer."""
 _YES_NO_WORDS = {"yes", "yeah", "yep", "yup", "sure", "okay", "no", "nope", "nah", "naw",
-                 "not", "never", "negative", "affirmative"}
+                 "not", "never", "negative", "affirmative", "neither", "none"}
 PURCHASES = ("BuyIntent", "ReorderIntent", "AddToCartIntent", "CheckoutIntent",
              "ChangeQuantityIntent")
 """Intents that can lead to buying: never answers while the PIN is asked for."""
@@ -144,8 +144,8 @@ class IntentMatcher:
         as_category = self.slot_finder.find(plain, category_first=True)
         if "Category" in as_category.slots and as_category.shape != found.shape:
             other = self._decide(plain, as_category, expecting)  # "gift cards": item or kind?
-            if other.intent == "BrowseCatalogIntent" and (
-                    other.score > best.score or best.intent == other.intent):
+            if other.intent == "BrowseCatalogIntent" and best.intent in (
+                    FALLBACK, "BrowseCatalogIntent"):
                 best = other
         if expecting == "pin" and best.intent not in WHILE_PIN:
             return Match(FALLBACK, score=0.0)
@@ -162,6 +162,8 @@ class IntentMatcher:
             texts = tuple(t for t in texts if len(t.split()) <= 3 and not any(
                 w in cancelling_words() for w in t.split()) and any(
                 w in _YES_NO_WORDS for w in t.split()))
+        if any(w in hedges() for w in heard.split()):
+            texts = texts[:1]  # "mm mm hmm hmm" is not "yes" once its hesitations are gone
         for text in texts:
             answer = judge(text)
             if answer:

@@ -7,8 +7,11 @@ holds. Items are found by the catalog's resolver, numbers by ``skill.spoken_numb
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz import fuzz
 
@@ -42,7 +45,8 @@ _DIGIT_WORDS = {"zero", "oh", "one", "two", "three", "four", "five", "six", "sev
                 "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
                 "sixty", "seventy", "eighty", "ninety", "hundred"}
 _MULTIWORD_QUANTITIES = sorted(
-    ["a couple of", "a couple", "couple of", "a pair of", "pair of", "a dozen", "half a dozen",
+    ["a couple of", "a couple", "couple of", "a pair of", "pair of", "a pair", "a dozen",
+     "half a dozen",
      "a half dozen", "two dozen", "dozen", *VAGUE_QUANTITIES],
     key=lambda p: -len(p.split()))
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
@@ -74,6 +78,12 @@ class SlotFinder:
         ``items`` None finds no catalog items (for training sentences)."""
         self.items = items
         self.categories = {_singular(c.lower()): c for c in (categories or [])}
+        self.category_words = dict(self.categories)  # "for the house": household
+        for category, words in _category_words().items():
+            if _singular(category) in self.categories:
+                for word in words:
+                    self.category_words.setdefault(_singular(word), self.categories[
+                        _singular(category)])
         self.known_words = (known_words or set()) | _NUMBER_WORDS | QUANTITY_WORDS | set(
             PLACEHOLDERS.values()) | set(_ORDINALS)
 
@@ -88,7 +98,7 @@ class SlotFinder:
         words = self._without_purpose(_corrected(text.split()))
         slots: dict[str, str] = {}
         if category_first:
-            words = self._categories(words, slots)
+            words = self._categories(words, slots, self.category_words)
         span = self.item_span(words) if self.items is not None and ITEM not in words else None
         score = 0.0
         if span is not None:
@@ -97,12 +107,15 @@ class SlotFinder:
             slots["Item"] = " ".join(words[start:end])
             words = [*words[:start], ITEM, *words[end:]]
         if not category_first:
-            words = self._categories(words, slots)
+            words = self._categories(words, slots, self.categories)
         if span is None and ITEM not in words:
             words = self._unknown_item(words, slots)
         words = _ordinals(words, slots)
         words = _quantities(words, slots)
-        return Found(" ".join(words), slots, score)
+        # The shape keeps only words the templates know: a reason or a name around the
+        # request ("for my nephew, he's turning seven") says nothing about the intent.
+        shape = [w for w in words if w in self.known_words or w in _common_words()]
+        return Found(" ".join(shape or words), slots, score)
 
     def _without_purpose(self, words: list[str]) -> list[str]:
         """Who or what it is for, at the end, says nothing about the intent: "a dollhouse
@@ -210,7 +223,9 @@ class SlotFinder:
         return span
 
     def _unknown(self, word: str) -> bool:
-        return word not in self.known_words and word not in ITEM_FILLERS
+        """A word no template uses and no common English function word: part of a name."""
+        return word not in self.known_words and word not in ITEM_FILLERS and \
+            word not in _common_words()
 
     def _best_span(self, words: list[str]) -> tuple[int, int, float] | None:
         """The longest, best-resolving run of words that names an item: (start, end, score)."""
@@ -230,14 +245,15 @@ class SlotFinder:
                         best = (rank, start, start + length, found)
         return None if best is None else (best[1], best[2], best[3])
 
-    def _categories(self, words: list[str], slots: dict[str, str]) -> list[str]:
-        if not self.categories:
+    def _categories(self, words: list[str], slots: dict[str, str],
+                    names: dict[str, str]) -> list[str]:
+        if not names:
             return words
-        for length in (2, 1):
+        for length in (4, 3, 2, 1):
             for start in range(len(words) - length + 1):
                 phrase = _singular(" ".join(words[start:start + length]))
-                if phrase in self.categories:
-                    slots["Category"] = self.categories[phrase]
+                if phrase in names:
+                    slots["Category"] = names[phrase]
                     return [*words[:start], CATEGORY, *words[start + length:]]
         return words
 
@@ -248,6 +264,21 @@ def _singular(phrase: str) -> str:
             "ss"):
         words[-1] = words[-1][:-3] + "y" if words[-1].endswith("ies") else words[-1][:-1]
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _category_words() -> dict[str, list[str]]:
+    text = resources.files("voice_local").joinpath("data/category_words.json").read_text(
+        "utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Function words ("might", "be", "so"), which are never part of an item's name."""
+    from voice_local.answers import function_words
+
+    return function_words()
 
 
 def _corrected(words: list[str]) -> list[str]:

@@ -56,10 +56,12 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
         assert q is not None and outcome.pending is not None
         key = ("purchase.confirm_approval" if outcome.pending.verdict == "approval"
                else "purchase.confirm")
+        # Short on purpose: seller, items, total, delivery, in that order, in about 8 s.
         values = {"seller": store.seller, "items": quote_items(q),
-                  "total": money(q.total_minor, store.currency),
-                  "delivery": speech.say_date(q.expected_delivery, turn.now.date()),
-                  "lead": lead}
+                  "total": speech.say_price(q.total_minor, store.currency),
+                  "delivery": speech.say_day(q.expected_delivery, turn.now.date()),
+                  "lead": Ssml(f"{lead} ") if lead else "",
+                  "it": "it" if len(q.lines) == 1 and q.lines[0].quantity == 1 else "them"}
         question = {"kind": "purchase", "pending": outcome.pending.to_dict()}
         if kind == "changed":
             return turn.reply("purchase.changed", question=question,
@@ -137,7 +139,8 @@ def refusal_for(turn: Turn, exc: NotAllowed | NotFound, item: CatalogItem | None
     if isinstance(exc, NotAllowed) and exc.code == "out_of_stock":
         if not exc.left or item is None:
             return turn.reply("item.out_of_stock", item=name)
-        return turn.reply("item.low_stock", left=speech.say_quantity(exc.left, name),
+        return turn.reply("item.low_stock", left=speech.say_item_quantity(exc.left, item),
+                          them="it" if exc.left == 1 else "them",
                           question={"kind": "quantity", "intent": intent, "sku": item.sku,
                                     "most": exc.left})
     raise exc
@@ -189,8 +192,13 @@ def do_reorder(turn: Turn, session: Session, sku: str, quantity: int | None) -> 
     item = get_item(session, sku)
     account = account_of(turn, session)
     if last_ordered_quantity(session, account, item) is None:
-        return do_buy(turn, session, sku, quantity,
-                      lead=turn.text("reorder.first_time", item=item.name))
+        if item.restriction == Restriction.BLOCKED.value or not item.reorderable:
+            return turn.reply("item.not_voice_orderable", item=item.name)
+        # Offered, then restated like any purchase: "You haven't ordered X before. ..."
+        return turn.reply("reorder.first_time", item=item.name,
+                          price=money(item.price_minor, item.currency),
+                          count=speech.say_count(quantity or 1),
+                          question={"kind": "offer_buy", "sku": sku, "quantity": quantity})
     try:
         outcome = purchase.start_reorder(session, turn.runtime.store, account, sku, quantity,
                                          turn.channel, turn.now)
@@ -226,8 +234,8 @@ def do_add_to_cart(turn: Turn, session: Session, sku: str, quantity: int | None)
     except NotAllowed as exc:
         return refusal_for(turn, exc, item, "AddToCartIntent")
     turn.session["last_item"] = item.sku
-    return turn.reply("cart.added", added=speech.say_quantity(quantity or 1, item.name),
-                      in_cart=speech.say_quantity(in_cart, item.name))
+    return turn.reply("cart.added", added=speech.say_item_quantity(quantity or 1, item),
+                      in_cart=speech.say_item_quantity(in_cart, item))
 
 
 ITEM_ACTIONS = {"ReorderIntent": do_reorder, "BuyIntent": do_buy,
@@ -273,7 +281,7 @@ def several_items(turn: Turn, session: Session, intent: str,
         try:
             with session.begin_nested():
                 add_to_cart(session, account, item, count)
-            added.append(speech.say_quantity(count, item.name))
+            added.append(speech.say_item_quantity(count, item))
         except NotAllowed:
             refused.append(item.name)
     if refused:
@@ -429,6 +437,8 @@ class YesHandler(IntentHandler):
             return answer(turn, session, asked)
         if kind == "anything_else":
             return turn.reply("what_else")
+        if kind == "offer_buy" and asked.get("sku"):
+            return do_buy(turn, session, asked["sku"], asked.get("quantity"))
         if kind == "quantity":
             most = asked.get("most")
             if most and asked.get("sku"):  # "try a smaller amount?" - "yes": the most allowed
@@ -458,7 +468,7 @@ class NoHandler(IntentHandler):
             return turn.reply("cancel.kept")
         if kind == "anything_else":
             return turn.reply("goodbye", end=True)
-        if kind in ("item", "quantity", "offer"):
+        if kind in ("item", "quantity", "offer", "offer_buy"):
             return turn.reply("choice.none")
         return turn.reply("no.nothing")
 

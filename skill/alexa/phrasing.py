@@ -12,10 +12,11 @@ BROWSE_PAGE = 3
 """Items read at a time when browsing the store; "more" reads the next ones."""
 
 
-def items_phrase(lines: list[tuple[int, str]], limit: int | None = MAX_LISTED) -> str:
-    """``[(2, "coffee pods"), (1, "dish soap")]`` -> "two coffee pods and one dish soap"."""
+def items_phrase(lines: list, limit: int | None = MAX_LISTED) -> str:
+    """Lines with ``quantity``, ``name`` and units (cart entries, quote or order lines) ->
+    "two boxes of coffee pods and one bottle of dish soap"."""
     shown = lines if limit is None else lines[:limit]
-    spoken = [speech.say_quantity(qty, name) for qty, name in shown]
+    spoken = [speech.say_item_quantity(line.quantity, line) for line in shown]
     if len(lines) > len(shown):
         spoken.append(f"{len(lines) - len(shown)} more items")
     return speech.say_list(spoken)
@@ -23,12 +24,12 @@ def items_phrase(lines: list[tuple[int, str]], limit: int | None = MAX_LISTED) -
 
 def quote_items(q: Quote) -> str:
     """Every line a quote buys: a purchase is restated in full, never "and 2 more"."""
-    return items_phrase([(ln.quantity, ln.name) for ln in q.lines], limit=None)
+    return items_phrase(list(q.lines), limit=None)
 
 
 def order_items(order: Order) -> str:
     """What an order holds, spoken."""
-    return items_phrase([(ln.quantity, ln.name) for ln in order.lines])
+    return items_phrase(list(order.lines))
 
 
 def money(minor: int, currency: str) -> str:

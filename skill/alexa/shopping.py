@@ -51,7 +51,7 @@ def _rest_of_cart(turn: Turn, session: Session) -> str:
     rest = read_cart(session, account_of(turn, session))
     if not rest:
         return turn.text("cart.rest_empty")
-    return turn.text("cart.rest_some", items=items_phrase([(e.quantity, e.name) for e in rest]))
+    return turn.text("cart.rest_some", items=items_phrase(rest))
 
 
 class RemoveFromCartHandler(IntentHandler):
@@ -74,8 +74,9 @@ class RemoveFromCartHandler(IntentHandler):
         except NotFound:
             return turn.reply("cart.not_in_cart", item=item.name)
         if left:
-            return turn.reply("cart.reduced", removed=speech.say_quantity(quantity or 0, item.name),
-                              left=speech.say_quantity(left, item.name))
+            return turn.reply("cart.reduced",
+                              removed=speech.say_item_quantity(quantity or 0, item),
+                              left=speech.say_item_quantity(left, item))
         return turn.reply("cart.removed", item=item.name, rest=_rest_of_cart(turn, session))
 
 
@@ -118,7 +119,7 @@ class ChangeQuantityHandler(IntentHandler):
         except NotAllowed as exc:
             return refusal_for(turn, exc, item, "AddToCartIntent")
         turn.session["last_item"] = item.sku
-        return turn.reply("cart.changed", in_cart=speech.say_quantity(quantity, item.name))
+        return turn.reply("cart.changed", in_cart=speech.say_item_quantity(quantity, item))
 
 
 class ReadCartHandler(IntentHandler):
@@ -133,14 +134,13 @@ class ReadCartHandler(IntentHandler):
             entry = next((e for e in entries if resolution.best and
                           e.sku in {c.sku for c in resolution.candidates[:2]}), None)
             if entry is not None:
-                return turn.reply("cart.has_item", in_cart=speech.say_quantity(entry.quantity,
-                                                                               entry.name))
+                return turn.reply("cart.has_item",
+                                  in_cart=speech.say_item_quantity(entry.quantity, entry))
             return turn.reply("cart.not_in_cart", item=speech.heard(resolution.query))
         if not entries:
             return turn.reply("cart.empty")
         subtotal = sum(e.total_minor for e in entries)
-        return turn.reply("cart.read", items=items_phrase([(e.quantity, e.name)
-                                                           for e in entries]),
+        return turn.reply("cart.read", items=items_phrase(entries),
                           subtotal=money(subtotal, turn.runtime.store.currency))
 
 
@@ -206,7 +206,10 @@ class CancelOrderHandler(IntentHandler):
 
     def respond(self, turn: Turn, session: Session) -> Response:
         store = turn.runtime.store
-        order = latest_order(session, account_of(turn, session))
+        resolution = resolve_item(turn.handler_input, turn.runtime, session)
+        item = (get_item(session, resolution.best.sku) if resolution is not None and
+                resolution.status == "match" and resolution.best else None)
+        order = latest_order(session, account_of(turn, session), item)  # "...for the dollhouse"
         status = OrderStatus(order.status) if order else None
         if order is None or status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
             return turn.reply("cancel.nothing")
