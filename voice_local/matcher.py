@@ -55,6 +55,12 @@ _AROUND_A_NUMBER = {"i", "think", "guess", "maybe", "please", "of", "them", "tho
                     "take", "have", "get", "okay", "yes", "yeah", "um", "uh", "then", "instead",
                     "sure", "try", "plenty", "a", "for", "now", "probably"}
 """Words around the answer to "how many?" ("um three i think", "just two of them")."""
+_AROUND_A_NUMBER |= {"no", "require", "precisely", "exactly", "shall", "put", "me", "down",
+                     "about", "around", "maybe", "please", "<units>", "box", "boxes", "pack",
+                     "packs", "bottle", "bottles", "bag", "bags", "more", "than", "enough"}
+_HOW_MANY_HOMOPHONES = {"tree": "three", "for": "four", "fore": "four", "to": "two",
+                        "too": "two", "won": "one", "ate": "eight", "sex": "six"}
+"""What a recognizer makes of a number said alone."""
 SEVERAL_ITEMS = ("BuyIntent", "ReorderIntent", "AddToCartIntent")
 """Intents whose item slot may name several items ("coffee pods and paper towels")."""
 WHILE_PIN = ("ProvidePinIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent",
@@ -126,6 +132,10 @@ class IntentMatcher:
         plain = strip_fillers(drop_hesitations(heard))
         if not plain:
             return Match(FALLBACK, score=0.0)
+        if expecting == "howmany":
+            number = self._how_many(plain)
+            if number is not None:
+                return number
         answer = self._answer(heard, plain, expecting)
         if answer is not None:
             return answer
@@ -137,9 +147,6 @@ class IntentMatcher:
         if expecting == "howmany" and plain in ("the one", "just the one", "just one", "one"):
             return Match("ChangeQuantityIntent", {"Quantity": "one"})
         found = self.slot_finder.find(plain)
-        if expecting == "howmany" and "Quantity" in found.slots and [
-                w for w in found.shape.split() if w not in _AROUND_A_NUMBER] == [NUMBER]:
-            return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
         best = self._decide(plain, found, expecting)
         as_category = self.slot_finder.find(plain, category_first=True)
         if "Category" in as_category.slots and as_category.shape != found.shape:
@@ -150,6 +157,15 @@ class IntentMatcher:
         if expecting == "pin" and best.intent not in WHILE_PIN:
             return Match(FALLBACK, score=0.0)
         return best
+
+    def _how_many(self, plain: str) -> Match | None:
+        """A number said to "how many?" ("um three i think", "no, just one", "for boxes")."""
+        words = [_HOW_MANY_HOMOPHONES.get(w, w) for w in plain.split()]
+        found = self.slot_finder.find(" ".join(words))
+        if "Quantity" in found.slots and [w for w in found.shape.split()
+                                          if w not in _AROUND_A_NUMBER] == [NUMBER]:
+            return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
+        return None
 
     def _answer(self, heard: str, plain: str, expecting: str | None) -> Match | None:
         """A yes or no, judged strictly; at a yes/no question a hedge asks again.

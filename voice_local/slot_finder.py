@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from skill.resolution import MATCH_THRESHOLD, ItemIndex
 from skill.resolution import normalize as resolve_normalize
 from skill.spoken_numbers import VAGUE_QUANTITIES, parse_pin, parse_quantity, words_to_int
-from voice_local.text import word_lists
+from voice_local.text import is_english_word, word_lists
 
 ITEM, NUMBER, PIN, ORDINAL, CATEGORY = "itemslot", "numberslot", "pinslot", "ordinalslot", \
     "categoryslot"
@@ -86,6 +87,7 @@ class SlotFinder:
                         _singular(category)])
         self.known_words = (known_words or set()) | _NUMBER_WORDS | QUANTITY_WORDS | set(
             PLACEHOLDERS.values()) | set(_ORDINALS)
+        self._spelling_list: list[str] | None = None
 
     def find(self, text: str, category_first: bool = False) -> Found:
         """Slots of ``text`` (normalized by the matcher). ``category_first`` reads "gift
@@ -108,6 +110,7 @@ class SlotFinder:
             words = [*words[:start], ITEM, *words[end:]]
         if not category_first:
             words = self._categories(words, slots, self.categories)
+        words = [self._spelled(w) for w in words]
         if span is None and ITEM not in words:
             words = self._unknown_item(words, slots)
         words = _ordinals(words, slots)
@@ -172,14 +175,20 @@ class SlotFinder:
         lead-in around it ("my pin is", "um"), else None. Hesitations are never digits."""
         runs = []
         current: list[str] = []
-        for word in text.split():
-            if word in _DIGIT_WORDS or re.fullmatch(r"\d{1,4}", word):
+        words = text.split()
+        for i, word in enumerate(words):
+            if word in ("double", "triple") and i + 1 < len(words) and words[i + 1] in \
+                    _DIGIT_WORDS:
+                current.extend([words[i + 1]] * (1 if word == "double" else 2))
+            elif word in _DIGIT_WORDS or re.fullmatch(r"\d{1,4}", word):
                 current.append(word)
             elif current:
                 runs.append(current)
                 current = []
         if current:
             runs.append(current)
+        if len(runs) > 1 and any(w in word_lists()["corrections"] for w in text.split()):
+            runs = runs[-1:]  # "eight one, no wait, eight two one three"
         if len(runs) != 1:
             return None
         return parse_pin(" ".join(runs[0]))
@@ -221,6 +230,24 @@ class SlotFinder:
                 end < len(words) and self._unknown(words[end])):
             return None
         return span
+
+    def _spelled(self, word: str) -> str:
+        """A misspelt word mended to the template word it is a slip of ("reoder", "bakset"):
+        only a word that is no English word at all (real words, "shirt" or "flour", are left
+        alone), the same first letter, one or two letters off (swaps count as one)."""
+        if len(word) < 5 or not self._unknown(word) or is_english_word(word):
+            return word
+        allowed = 1 if len(word) <= 6 else 2
+        found = process.extractOne(word, self._spellings, scorer=DamerauLevenshtein.distance,
+                                   score_cutoff=allowed)
+        return found[0] if found is not None and found[0][0] == word[0] else word
+
+    @property
+    def _spellings(self) -> list[str]:
+        if self._spelling_list is None:
+            self._spelling_list = sorted(w for w in self.known_words if len(w) >= 4 and
+                                         w.isalpha())
+        return self._spelling_list
 
     def _unknown(self, word: str) -> bool:
         """A word no template uses and no common English function word: part of a name."""

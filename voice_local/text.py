@@ -11,6 +11,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 _ENDINGS = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"),
             ("'d", " would"), ("'m", " am"))
@@ -88,3 +89,21 @@ def drop_hesitations(text: str) -> str:
             continue
         words.append(word)
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """The words of the CMU pronouncing dictionary that PocketSphinx carries (126,000)."""
+    import pocketsphinx
+
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    try:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            return frozenset(line.split(" ", 1)[0].split("(")[0] for line in lines)
+    except OSError:
+        return frozenset()
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` is an English word (so no misspelling to mend)."""
+    return word in _english_words()
