@@ -36,7 +36,7 @@ from skill.orders import (
     quote_cart,
     quote_reorder,
 )
-from skill.policy import MAX_PIN_TRIES, Decision, Verdict, decide
+from skill.policy import MAX_PIN_TRIES, Decision, Verdict, decide, locked_until
 from skill.store import StoreSettings
 
 
@@ -77,7 +77,8 @@ class Outcome:
 
     kind: str
     """``ask_confirm``, ``ask_repeat``, ``ask_pin``, ``placed``, ``sent_for_approval``,
-    ``refused``, ``declined``, ``changed``, ``pin_wrong``, ``locked``, ``unavailable``."""
+    ``refused``, ``declined``, ``changed``, ``pin_wrong``, ``locked``, ``unavailable``,
+    ``no_longer`` (a retried request whose order has been cancelled or rejected since)."""
     pending: Pending | None = None
     quote: Quote | None = None
     decision: Decision | None = None
@@ -173,7 +174,16 @@ def answer_no(session: Session, store: StoreSettings, account: Account, pending:
 def answer_pin(session: Session, store: StoreSettings, account: Account, pending: Pending,
                pin: str | None, *, idempotency_key: str, channel: str,
                now: datetime) -> Outcome:
-    """The shopper said a PIN. Wrong ones count; the third in a row locks voice purchases."""
+    """The shopper said a PIN. Wrong ones count; the third in a row locks voice purchases.
+
+    While purchasing is locked no PIN is compared at all: a right one must not be told from a
+    wrong one, or a lock would only slow the guessing down.
+    """
+    existing = find_by_key(session, account, idempotency_key)
+    if existing is not None:  # Alexa retried the request that placed it
+        return _as_it_is(existing)
+    if locked_until(account, now):
+        return Outcome("refused", pending=pending, decision=Decision(Verdict.REFUSE, "locked"))
     q = _price(session, store, account, pending)
     if pin is not None and account.pin_hash and accounts.pin_matches(account.pin_hash, pin):
         account.pin_failures = 0
@@ -191,12 +201,19 @@ def answer_pin(session: Session, store: StoreSettings, account: Account, pending
                    tries_left=MAX_PIN_TRIES - account.pin_failures)
 
 
+def _as_it_is(order: Order) -> Outcome:
+    """A retried request's answer: the order as it is now, not as it was ("cancelled")."""
+    if order.status in (OrderStatus.CANCELLED.value, OrderStatus.REJECTED.value):
+        return Outcome("no_longer", order=order, created=False)
+    return Outcome("placed" if order.status != OrderStatus.AWAITING_APPROVAL.value
+                   else "sent_for_approval", order=order, created=False)
+
+
 def _finish(session: Session, store: StoreSettings, account: Account, pending: Pending,
             idempotency_key: str, channel: str, now: datetime) -> Outcome:
     existing = find_by_key(session, account, idempotency_key)
     if existing is not None:  # Alexa retried a request that already placed the order
-        return Outcome("placed" if existing.status != OrderStatus.AWAITING_APPROVAL.value
-                       else "sent_for_approval", order=existing, created=False)
+        return _as_it_is(existing)
     try:
         q = _price(session, store, account, pending)
     except NotFound:

@@ -138,7 +138,7 @@ def heard(text: str, limit: int = 60) -> str:
     """What the shopper said, fit to be said back: never a run of digits (it may be a PIN),
     never a speech of its own."""
     words = text.split()
-    digits = sum(1 for w in words if w.lower() in _DIGITISH or any(c.isdigit() for c in w))
+    digits = sum(1 for w in words if w.lower() in _DIGITISH) + sum(c.isdigit() for c in text)
     if digits >= 3:
         return "that"
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]

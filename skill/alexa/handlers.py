@@ -101,6 +101,9 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
         return turn.reply("purchase.refused_category", item=decision.item)
     order = outcome.order
     assert order is not None
+    if kind == "no_longer":
+        return turn.reply("purchase.no_longer", items=order_items(order),
+                          status=order.status.replace("_", " "))
     total = money(order.total_minor, order.currency)
     card_values = {"seller": store.seller, "lines": card_lines(order.lines, order.currency),
                    "subtotal": money(order.subtotal_minor, order.currency),
