@@ -19,6 +19,7 @@ from skill.db import (
 )
 from skill.errors import VoiceCartError
 from skill.resolution import CatalogResolver
+from skill.signing import secret_key
 from skill.store import StoreSettings, load_store_settings
 
 
@@ -30,6 +31,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     store: StoreSettings
     resolver: CatalogResolver = field(default_factory=CatalogResolver)
+    signing_key: str = field(default_factory=secret_key, repr=False)
+    """Signs what the skill keeps in the client's session attributes (``skill.signing``)."""
 
     @classmethod
     def open(cls, db_url: str | None = None, store: StoreSettings | None = None, *,

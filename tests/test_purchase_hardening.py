@@ -59,3 +59,44 @@ def test_a_pin_in_the_item_slot_is_never_said_back(dialog, heard):
     spoken = dialog.speech.lower()
     for secret in ("4 3 2 1", "4321", "four three two one", "1234"):
         assert secret not in spoken, spoken
+
+
+def forged(change):
+    """Edit the pending purchase the last response left in the session attributes."""
+    def apply(dialog):
+        question = copy.deepcopy(dialog.attributes["question"])
+        change(question)
+        dialog.attributes["question"] = question
+    return apply
+
+
+@pytest.mark.parametrize("forge", [
+    forged(lambda q: q["pending"].update(lines=[["DH-WOOD", 1]])),  # another item
+    forged(lambda q: q["pending"].update(total_minor=1)),  # another total
+    forged(lambda q: q["pending"].update(lines=[["CF-PODS-24", 6]] * 3)),  # 18 of max 6
+    forged(lambda q: q.pop("sig")),  # made up, unsigned
+    forged(lambda q: q.update(at="2099-01-01T00:00:00+00:00")),  # kept alive
+], ids=["item", "total", "duplicate-lines", "unsigned", "timestamp"])
+def test_a_forged_purchase_question_buys_nothing(dialog, runtime, forge):
+    give_history(runtime)
+    dialog.intent("ReorderIntent", Item="coffee pods")
+    assert "Should I order" in dialog.speech
+    forge(dialog)
+    dialog.intent("AMAZON.YesIntent")
+    assert "nothing waiting for a yes" in dialog.speech
+    assert len(orders_of(runtime)) == 1  # the history only
+
+
+def test_a_question_asked_of_one_account_answers_nothing_for_another(send, runtime):
+    give_history(runtime)
+    give_history(runtime, user_id="amzn1.ask.account.OTHER")
+    asked = Dialog(send)
+    asked.intent("ReorderIntent", Item="coffee pods")
+    other = Dialog(send, user_id="amzn1.ask.account.OTHER")
+    other.session_id, other.new = asked.session_id, False
+    other.attributes = copy.deepcopy(asked.attributes)
+    other.intent("AMAZON.YesIntent")
+    assert "nothing waiting for a yes" in other.speech
+    with runtime.transaction() as s:
+        account = get_or_create_account(s, "amzn1.ask.account.OTHER")
+        assert len(list_orders(s, account=account)) == 1

@@ -31,7 +31,7 @@ from skill.alexa.slots import (
     quantity_slot,
     resolve_item,
 )
-from skill.alexa.turn import LAST, MISSES, PREVIOUS, Turn
+from skill.alexa.turn import LAST, MISSES, PREVIOUS, PREVIOUS_TTL, Turn, question_valid
 from skill.cart import add_to_cart
 from skill.catalog import CatalogItem, Restriction, find_item, get_item
 from skill.errors import NotAllowed, NotFound
@@ -610,9 +610,12 @@ class PreviousHandler(AbstractRequestHandler):
             return turn.reply("previous.nothing")
         decline_pending(turn, "shopper went back")
         question = previous.get("question")
-        if isinstance(question, dict) and question.get("kind") == "purchase":
-            question = None  # a purchase is asked anew, never re-armed from the past
-            return turn.reply("previous.purchase")
+        if not question_valid(question, turn.session_id, turn.now,
+                              key=turn.runtime.signing_key, user_id=turn.user_id,
+                              max_age=PREVIOUS_TTL):
+            return turn.reply("previous.nothing")
+        if question.get("kind") == "purchase":
+            return turn.reply("previous.purchase")  # asked anew, never re-armed from the past
         return turn.say(turn.text("previous.back", question=Ssml(previous["reprompt"])),
                         previous["reprompt"], question=question)
 

@@ -89,7 +89,9 @@ class QuestionInterceptor(AbstractRequestInterceptor):
             session.clear()
         question = session.pop(QUESTION, None)
         session_id = handler_input.request_envelope.session.session_id or ""
-        attrs["asked"] = question if question_valid(question, session_id, utcnow()) else None
+        valid = question_valid(question, session_id, utcnow(), key=attrs["runtime"].signing_key,
+                               user_id=attrs.get("user_id", ""))
+        attrs["asked"] = question if valid else None
 
 
 class LoggingInterceptor(AbstractRequestInterceptor, AbstractResponseInterceptor):

@@ -21,6 +21,7 @@ from skill.alexa.examples import example_values
 from skill.db import utcnow
 from skill.prompts import Prompts, Ssml
 from skill.runtime import Runtime
+from skill.signing import sign, verified
 from skill.speech import escape
 
 QUESTION = "question"
@@ -37,18 +38,24 @@ MISSES = "misses"
 EXAMPLE_PLACEHOLDERS = {"try_reorder", "try_add", "example_item"}
 """Prompt placeholders filled from the store's catalog and the shopper's history."""
 QUESTION_TTL = timedelta(minutes=5)
+PREVIOUS_TTL = timedelta(minutes=15)
+"""How far back "go back" reaches."""
 """An unanswered question older than this answers nothing (Alexa sessions last seconds)."""
 
 
-def question_valid(question: object, session_id: str, now: datetime) -> bool:
-    """Whether ``question`` was asked in this session, recently: else it answers nothing."""
+def question_valid(question: object, session_id: str, now: datetime, *, key: str,
+                   user_id: str, max_age: timedelta = QUESTION_TTL) -> bool:
+    """Whether ``question`` was asked by this server, of this user, in this session, recently,
+    as it is (signed: ``skill.signing``): else it answers nothing."""
     if not isinstance(question, dict) or question.get("session") != session_id:
+        return False
+    if not verified(key, question, user_id):
         return False
     try:
         asked_at = datetime.fromisoformat(question["at"])
     except (KeyError, TypeError, ValueError):
         return False
-    return timedelta(0) <= now - asked_at <= QUESTION_TTL
+    return timedelta(0) <= now - asked_at <= max_age
 
 
 def expects(question: dict) -> str | None:
@@ -156,8 +163,10 @@ class Turn:
                                         content=self.prompts.text(card_key, "content",
                                                                   **values)))
         if keep_open and question is not None:
-            question = {**question, "session": self.session_id, "at": self.now.isoformat(),
-                        "expects": expects(question)}
+            question = sign(self.runtime.signing_key,
+                            {**question, "session": self.session_id,
+                             "at": self.now.isoformat(), "expects": expects(question)},
+                            self.user_id)
             self.session[QUESTION] = question
         else:
             self.session.pop(QUESTION, None)

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-import platformdirs
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import text
 
 from skill.runtime import Runtime
+from skill.signing import secret_key
 from skill.verification import CertFetcher, RequestVerifier, fetch_certificate_chain
 
 log = logging.getLogger(__name__)
@@ -51,22 +49,6 @@ class AppConfig:
         return cls(skill_id=os.environ.get("VOICECART_SKILL_ID") or None,
                    verify=flag("VOICECART_VERIFY", "1"),
                    secure_cookies=flag("VOICECART_SECURE_COOKIES", "0"))
-
-
-def secret_key(configured: str | None = None) -> str:
-    """The key that signs console sessions (see ``AppConfig.secret_key``)."""
-    key = configured or os.environ.get("VOICECART_SECRET_KEY")
-    if key:
-        return key
-    path = Path(platformdirs.user_data_dir("voicecart", appauthor=False)) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # created once, readable by this user only; a racing worker reads the winner's
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
