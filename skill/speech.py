@@ -144,6 +144,17 @@ def heard(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
+def say_price_of(item: Countable, price: str) -> str:
+    """What one of an item costs, said naturally: "A box of coffee pods is 15 dollars and 49
+    cents", "Dish soap is 3 dollars and 99 cents", "Coffee pods are ..." (no unit)."""
+    if getattr(item, "unit", None):
+        unit = item.unit  # type: ignore[union-attr]
+        article = "An" if unit[:1].lower() in "aeiou" else "A"
+        return f"{article} {unit} of {item.name} is {price}"
+    verb = "are" if looks_plural(item.name) else "is"
+    return f"{item.name[:1].upper()}{item.name[1:]} {verb} {price}"
+
+
 def say_list(parts: list[str], conjunction: str = "and") -> str:
     """``["a", "b", "c"]`` -> ``"a, b and c"``."""
     if len(parts) <= 1:

@@ -306,3 +306,21 @@ def test_talk_text_in_either_store(shop):
     assert len(orders(runtime)) == 1
     if info.name == "hardware":
         assert not any(name in reply.speech for name in DEMO_NAMES)
+
+
+def test_adding_past_the_limit_offers_what_may_still_be_added(shop, chat):
+    _, info = shop
+    chat.intent("AddToCartIntent", Item=info.plain, Quantity="2")
+    chat.intent("AddToCartIntent", Item=info.plain, Quantity=str(info.plain_max))
+    assert "already have" in chat.speech and f"at most {'two' if info.plain_max == 4 else 'four'}" \
+        in chat.speech
+    chat.intent("AMAZON.YesIntent")
+    chat.intent("ReadCartIntent")
+    assert ("four" if info.plain_max == 4 else "six") in chat.speech
+
+
+def test_a_price_is_said_naturally(shop, chat):
+    _, info = shop
+    chat.intent("PriceIntent", Item=info.other)
+    first_words = chat.speech.removeprefix("<speak>").split(" dollars")[0]
+    assert info.other in first_words.lower() and (" is " in first_words or " are " in first_words)

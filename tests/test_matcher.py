@@ -182,6 +182,12 @@ def test_while_a_pin_is_asked_nothing_else_buys(matcher, text):
                                                  "AMAZON.CancelIntent", "AMAZON.HelpIntent")
 
 
+def test_a_number_alone_answers_only_how_many(matcher):
+    assert matcher.match("1234").intent == "AMAZON.FallbackIntent"
+    assert matcher.match("three").intent == "AMAZON.FallbackIntent"
+    assert matcher.match("make it three").intent == "ChangeQuantityIntent"
+
+
 def test_a_number_answers_how_many(matcher):
     assert matcher.match("four", "howmany").slots == {"Quantity": "four"}
     assert matcher.match("um three i think", "howmany").intent == "ChangeQuantityIntent"

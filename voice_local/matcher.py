@@ -147,6 +147,8 @@ class IntentMatcher:
         if expecting == "howmany" and plain in ("the one", "just the one", "just one", "one"):
             return Match("ChangeQuantityIntent", {"Quantity": "one"})
         found = self.slot_finder.find(plain)
+        if expecting != "howmany" and found.shape in (NUMBER, f"{NUMBER} please"):
+            return Match(FALLBACK, score=0.0)  # "1234" with no question: a number of what?
         best = self._decide(plain, found, expecting)
         as_category = self.slot_finder.find(plain, category_first=True)
         if "Category" in as_category.slots and as_category.shape != found.shape:

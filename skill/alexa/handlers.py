@@ -32,7 +32,7 @@ from skill.alexa.slots import (
     resolve_item,
 )
 from skill.alexa.turn import LAST, MISSES, PREVIOUS, PREVIOUS_TTL, Turn, question_valid
-from skill.cart import add_to_cart
+from skill.cart import add_to_cart, read_cart, set_quantity
 from skill.catalog import CatalogItem, Restriction, find_item, get_item
 from skill.errors import NotAllowed, NotFound
 from skill.orders import last_ordered_quantity
@@ -129,14 +129,21 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
 
 
 def refusal_for(turn: Turn, exc: NotAllowed | NotFound, item: CatalogItem | None,
-                intent: str = "ReorderIntent") -> Response:
+                intent: str = "ReorderIntent", already: int = 0) -> Response:
     """What to say when an item cannot be ordered as asked; a smaller amount is offered
-    as a question that takes "yes" or a number."""
+    as a question that takes "yes" or a number (``already``: how many the cart holds, when
+    adding to it)."""
     name = item.name if item else getattr(exc, "item", "")
     if isinstance(exc, NotAllowed) and exc.code == "over_max_quantity" and item is not None:
-        return turn.reply("item.over_max", item=name, max=speech.say_count(item.max_quantity),
+        most = item.max_quantity - already
+        if most < 1:
+            return turn.reply("cart.full", in_cart=speech.say_item_quantity(already, item))
+        return turn.reply("item.over_max_more" if already else "item.over_max",
+                          most=speech.say_item_quantity(most, item),
+                          in_cart=speech.say_item_quantity(already, item),
+                          max=speech.say_count(most),
                           question={"kind": "quantity", "intent": intent, "sku": item.sku,
-                                    "most": item.max_quantity})
+                                    "most": most})
     if isinstance(exc, NotAllowed) and exc.code == "not_voice_orderable":
         return turn.reply("item.not_voice_orderable", item=name)
     if isinstance(exc, NotAllowed) and exc.code == "out_of_stock":
@@ -235,14 +242,27 @@ def do_add_to_cart(turn: Turn, session: Session, sku: str, quantity: int | None)
         with session.begin_nested():
             in_cart = add_to_cart(session, account, item, quantity or 1)
     except NotAllowed as exc:
-        return refusal_for(turn, exc, item, "AddToCartIntent")
+        already = next((e.quantity for e in read_cart(session, account) if e.sku == sku), 0)
+        return refusal_for(turn, exc, item, "AddToCartIntent", already)
     turn.session["last_item"] = item.sku
     return turn.reply("cart.added", added=speech.say_item_quantity(quantity or 1, item),
                       in_cart=speech.say_item_quantity(in_cart, item))
 
 
+def do_set_quantity(turn: Turn, session: Session, sku: str, quantity: int | None) -> Response:
+    """Make the cart hold ``quantity`` of ``sku`` ("change the coffee pods to two")."""
+    item = get_item(session, sku)
+    try:
+        with session.begin_nested():
+            set_quantity(session, account_of(turn, session), item, quantity or 1)
+    except NotAllowed as exc:
+        return refusal_for(turn, exc, item, "ChangeQuantityIntent")
+    turn.session["last_item"] = item.sku
+    return turn.reply("cart.changed", in_cart=speech.say_item_quantity(quantity or 1, item))
+
+
 ITEM_ACTIONS = {"ReorderIntent": do_reorder, "BuyIntent": do_buy,
-                "AddToCartIntent": do_add_to_cart}
+                "AddToCartIntent": do_add_to_cart, "ChangeQuantityIntent": do_set_quantity}
 """What an item request does once its item (and quantity) is known."""
 
 

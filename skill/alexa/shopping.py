@@ -14,6 +14,7 @@ from skill.alexa.handlers import (
     act_on_item,
     answer_quantity,
     ask_for_item,
+    do_set_quantity,
     purchase_reply,
     quantity_slot_or_none,
     refusal_for,
@@ -21,7 +22,7 @@ from skill.alexa.handlers import (
 from skill.alexa.phrasing import BROWSE_PAGE, items_phrase, money, names, order_items
 from skill.alexa.slots import category_slot, resolve_item
 from skill.alexa.turn import Turn
-from skill.cart import clear_cart, read_cart, remove_from_cart, set_quantity
+from skill.cart import clear_cart, read_cart, remove_from_cart
 from skill.catalog import CatalogItem, Restriction, get_item, list_items
 from skill.errors import NotAllowed, NotFound
 from skill.orders import (
@@ -112,14 +113,7 @@ class ChangeQuantityHandler(IntentHandler):
             if resolution is not None:
                 return turn.reply("cart.not_in_cart", item=speech.heard(resolution.query))
             return turn.reply("quantity.which_item")
-        item = get_item(session, sku)
-        try:
-            with session.begin_nested():
-                set_quantity(session, account_of(turn, session), item, quantity)
-        except NotAllowed as exc:
-            return refusal_for(turn, exc, item, "AddToCartIntent")
-        turn.session["last_item"] = item.sku
-        return turn.reply("cart.changed", in_cart=speech.say_item_quantity(quantity, item))
+        return do_set_quantity(turn, session, sku, quantity)
 
 
 class ReadCartHandler(IntentHandler):
@@ -326,8 +320,8 @@ class PriceHandler(IntentHandler):
         item = get_item(session, resolution.best.sku)
         price = money(item.price_minor, item.currency)
         if not suggestable(account_of(turn, session), item):
-            return turn.reply("item.price_only", item=item.name, price=price)
-        return turn.reply("item.price", item=item.name, price=price,
+            return turn.reply("item.price_only", costs=speech.say_price_of(item, price))
+        return turn.reply("item.price", costs=speech.say_price_of(item, price),
                           question={"kind": "offer", "sku": item.sku})
 
 
