@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from skill import safejson
 from skill.catalog import (
     FIELDS,
     OPTIONAL_FIELDS,
@@ -31,6 +32,7 @@ from skill.catalog import (
     upsert_items,
 )
 from skill.errors import ImportFailed, InvalidInput
+from skill.safejson import JsonRejected
 
 Rows = list[tuple[int, dict]]
 """``(line, record)``: each record of a file with its line (its position in a JSON list)."""
@@ -139,7 +141,10 @@ def parse_json(text: str, *, currency: str | None = None) -> list[ItemSpec]:
 
 def _json_rows(text: str) -> tuple[Rows, Problems]:
     try:
+        safejson.check_depth(text)
         data = json.loads(text)
+    except JsonRejected as exc:
+        raise ImportFailed([(1, f"invalid JSON: {exc}")]) from None
     except json.JSONDecodeError as exc:
         raise ImportFailed([(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
     if not isinstance(data, list):

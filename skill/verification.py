@@ -1,11 +1,14 @@
 """Verifies that a request really comes from Alexa, as Amazon requires of web-service skills.
 
-Checks, in order: the ``SignatureCertChainUrl`` form (https, host s3.amazonaws.com, path under
-/echo.api/, port 443 if any); the certificate chain at that URL (valid now, chaining to a
+Checks, in order: the ``SignatureCertChainUrl`` form, once normalized (path percent-decoded and
+dot segments resolved: https, host s3.amazonaws.com, path under /echo.api/, port 443 if any,
+no query or fragment); the certificate chain at that URL (valid now, chaining to a
 trusted root, ``echo-api.amazon.com`` among its subject alternative names); the signature over
 the exact raw body (``Signature-256``, SHA-256; the legacy SHA-1 ``Signature`` only when no
 ``Signature-256`` is sent); the request timestamp within 150 seconds; and the skill id.
-Any failure raises ``VerificationFailed`` with a reason the endpoint returns as HTTP 400.
+Any failure raises ``VerificationFailed`` with a short reason the endpoint returns as HTTP 400
+(details, never the request itself, go to the log). Chains are downloaded from the normalized
+URL and kept by it, at most ``MAX_CACHED_CHAINS``.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import posixpath
 import threading
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import certifi
 from cryptography import x509
@@ -35,6 +38,8 @@ ALEXA_CERT_PATH = "/echo.api/"
 ALEXA_SAN = "echo-api.amazon.com"
 MAX_TIMESTAMP_SKEW = timedelta(seconds=150)
 MAX_CERT_BYTES = 64 * 1024
+MAX_CACHED_CHAINS = 8
+"""Certificate chains kept (by normalized URL); Alexa uses one or two at a time."""
 
 CertFetcher = Callable[[str], bytes]
 """Returns the PEM bytes at a certificate-chain URL."""
@@ -53,10 +58,14 @@ def fetch_certificate_chain(url: str) -> bytes:
     return data
 
 
-def check_cert_url(url: str) -> None:
-    """Apply Amazon's rules for ``SignatureCertChainUrl``."""
+def check_cert_url(url: str) -> str:
+    """Apply Amazon's rules for ``SignatureCertChainUrl`` to the normalized URL (path
+    percent-decoded, dot segments resolved), which is returned: the URL to download and the
+    cache's key. A query string, a fragment or user information is refused outright."""
     if not url:
         raise VerificationFailed("missing SignatureCertChainUrl header")
+    if "?" in url or "#" in url:
+        raise VerificationFailed("SignatureCertChainUrl must have no query or fragment")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -64,14 +73,35 @@ def check_cert_url(url: str) -> None:
         raise VerificationFailed("SignatureCertChainUrl is not a valid URL") from None
     if parts.scheme.lower() != "https":
         raise VerificationFailed("SignatureCertChainUrl must use https")
-    if (parts.hostname or "").lower() != ALEXA_CERT_HOST:
+    if (parts.hostname or "").lower() != ALEXA_CERT_HOST or "@" in parts.netloc:
         raise VerificationFailed(f"SignatureCertChainUrl host must be {ALEXA_CERT_HOST}")
     if port not in (None, 443):
         raise VerificationFailed("SignatureCertChainUrl port must be 443")
-    path = parts.path
-    if not path.startswith(ALEXA_CERT_PATH) or not posixpath.normpath(path).startswith(
-            ALEXA_CERT_PATH.rstrip("/") + "/"):
+    try:
+        path = unquote(parts.path, errors="strict")
+    except UnicodeDecodeError:
+        raise VerificationFailed("SignatureCertChainUrl is not a valid URL") from None
+    if any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        raise VerificationFailed("SignatureCertChainUrl is not a valid URL")
+    path = remove_dot_segments(path)
+    if not path.startswith(ALEXA_CERT_PATH):
         raise VerificationFailed(f"SignatureCertChainUrl path must start with {ALEXA_CERT_PATH}")
+    return f"https://{ALEXA_CERT_HOST}{quote(path, safe='/')}"
+
+
+def remove_dot_segments(path: str) -> str:
+    """An absolute path with its ``.`` and ``..`` segments resolved (RFC 3986, 5.2.4)."""
+    segments = path.split("/")
+    kept = [""]
+    for segment in segments[1:]:
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):
+        kept.append("")  # "/a/b/.." is the folder "/a/"
+    return "/".join(kept)
 
 
 def default_trust_store() -> Store:
@@ -101,7 +131,7 @@ class RequestVerifier:
         self._fetch = fetcher
         self._store = trust_store
         self._clock = clock
-        self._cache: dict[str, _CachedChain] = {}
+        self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
         self._lock = threading.Lock()
 
     def verify(self, headers: dict[str, str], body: bytes, request: dict) -> None:
@@ -110,8 +140,7 @@ class RequestVerifier:
         ``headers`` is case-insensitive (Werkzeug's), ``body`` the exact bytes received,
         ``request`` the parsed JSON.
         """
-        url = headers.get("SignatureCertChainUrl", "")
-        check_cert_url(url)
+        url = check_cert_url(headers.get("SignatureCertChainUrl", ""))
         leaf = self._certificate(url)
         signature_256 = headers.get("Signature-256")
         if signature_256:
@@ -124,6 +153,7 @@ class RequestVerifier:
         self._check_skill_id(request)
 
     def _certificate(self, url: str) -> x509.Certificate:
+        """The leaf certificate of the chain at the (normalized) ``url``, checked now."""
         now = self._clock()
         with self._lock:
             cached = self._cache.get(url)
@@ -134,13 +164,19 @@ class RequestVerifier:
             except VerificationFailed:
                 raise
             except Exception as exc:  # network errors, bad PEM: all mean "cannot verify"
-                raise VerificationFailed(f"cannot load the certificate chain: {exc}") from None
+                log.warning("cannot load the certificate chain at %s: %s", url, exc)
+                raise VerificationFailed("cannot load the certificate chain") from None
+            if not chain:
+                raise VerificationFailed("cannot load the certificate chain")
             cached = _CachedChain(chain[0], chain[1:])
         # The chain is checked on every request (cheap) so that a cached certificate that
         # has since expired is refused; only the download is cached.
         self._validate_chain(cached, now)
         with self._lock:
             self._cache[url] = cached
+            self._cache.move_to_end(url)
+            while len(self._cache) > MAX_CACHED_CHAINS:
+                self._cache.popitem(last=False)
         return cached.leaf
 
     def _validate_chain(self, chain: _CachedChain, now: datetime) -> None:
@@ -151,7 +187,8 @@ class RequestVerifier:
         try:
             verifier.verify(chain.leaf, chain.intermediates)
         except VerificationError as exc:
-            raise VerificationFailed(f"certificate chain is not valid: {exc}") from None
+            log.warning("certificate chain is not valid: %s", exc)
+            raise VerificationFailed("certificate chain is not valid") from None
 
     @staticmethod
     def _check_signature(leaf: x509.Certificate, encoded: str, body: bytes,

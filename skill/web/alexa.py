@@ -11,28 +11,47 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Response, jsonify, request
 
+from skill import safejson
 from skill.prompts import Prompts
+from skill.safejson import JsonRejected
 from skill.verification import RequestVerifier, VerificationFailed, application_id
+from skill.web import MAX_REQUEST_BYTES
 
 log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 24 * 1024
 """Alexa's limit on a whole response."""
+TOO_LONG_KEY = "error.too_long"
+TOO_LONG_SPEECH = ("Sorry, my answer came out too long to say. To hear where things stand, "
+                   "ask: what's in my cart, or where is my order.")
+"""Said instead of a response over the limit (the prompt ``error.too_long`` when a locale has
+one): it must not claim that nothing was ordered, since the turn may have placed an order."""
 
 _serializer = DefaultSerializer()
 
 
 def _bad_request(reason: str) -> tuple[Response, int]:
+    """HTTP 400 with a short, fixed reason: never any part of the request (a PIN may be in it)."""
     log.warning("rejected Alexa request: %s", reason)
     return jsonify(error=reason), 400
 
 
+def _speech_response(speech: str) -> dict:
+    return {"version": "1.0", "response": {
+        "outputSpeech": {"type": "SSML", "ssml": f"<speak>{speech}</speak>"},
+        "shouldEndSession": True}}
+
+
 def _apology() -> dict:
     """A valid Alexa response that apologises: for failures after the request was accepted."""
-    prompt = Prompts().render("error.generic")
-    return {"version": "1.0", "response": {
-        "outputSpeech": {"type": "SSML", "ssml": f"<speak>{prompt.speech}</speak>"},
-        "shouldEndSession": True}}
+    return _speech_response(Prompts().render("error.generic").speech)
+
+
+def _too_long_apology(locale: object) -> bytes:
+    prompts = Prompts(locale)  # type: ignore[arg-type]
+    speech = (prompts.render(TOO_LONG_KEY).speech if prompts.has(TOO_LONG_KEY)
+              else TOO_LONG_SPEECH)
+    return json.dumps(_speech_response(speech)).encode()
 
 
 def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
@@ -44,9 +63,9 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
     def alexa():  # noqa: ANN202
         body = request.get_data(cache=False)
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _bad_request("request body is not valid JSON")
+            payload = safejson.loads(body, max_bytes=MAX_REQUEST_BYTES)
+        except JsonRejected as exc:
+            return _bad_request(str(exc))
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict) \
                 or not isinstance(payload["request"].get("type"), str):
             return _bad_request("not an Alexa request: no request.type")
@@ -59,21 +78,26 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
             return _bad_request("request is for another skill")
         try:
             envelope = _serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
-        except Exception as exc:  # the SDK raises several kinds for malformed envelopes
-            return _bad_request(f"malformed Alexa request: {exc}")
+        except Exception as exc:  # the SDK raises several kinds; their messages quote the body
+            log.warning("malformed Alexa request (%s)", type(exc).__name__)
+            return _bad_request("malformed Alexa request")
         if envelope.request is None or envelope.context is None:
             return _bad_request("malformed Alexa request: missing request or context")
         try:
             response = skill.invoke(envelope, context={"channel": "alexa"})
         except AskSdkException as exc:
-            return _bad_request(f"request rejected: {exc}")
+            log.warning("request rejected by the skill (%s)", type(exc).__name__)
+            return _bad_request("request rejected: the skill cannot handle it")
         except Exception:
             log.exception("skill failed outside its handlers")
             return jsonify(_apology())
-        data = _serializer.serialize(response)
-        encoded = json.dumps(data)
+        encoded = json.dumps(_serializer.serialize(response)).encode()
         if len(encoded) > MAX_RESPONSE_BYTES:
-            log.error("response of %d bytes is over Alexa's 24 KB limit", len(encoded))
+            intent = getattr(getattr(envelope.request, "intent", None), "name", None)
+            log.error("response of %d bytes to %s %s is over Alexa's 24 KB limit: answered "
+                      "with an apology instead", len(encoded), envelope.request.object_type,
+                      intent or "")
+            encoded = _too_long_apology(getattr(envelope.request, "locale", None))
         return Response(encoded, mimetype="application/json")
 
     return blueprint

@@ -17,7 +17,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from skill import interaction_model, money
+from skill import interaction_model, money, safejson
 from skill.accounts import (
     Account,
     get_account,
@@ -51,7 +51,13 @@ from skill.orders import (
     reject_order,
 )
 from skill.runtime import Runtime
+from skill.safejson import JsonRejected
 
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest JSON body of an operation on one item or account (imports may be larger)."""
+DEFAULT_AUDIT_LIMIT = 200
+MAX_AUDIT_LIMIT = 1000
+"""Most purchase attempts one ``GET /audit`` returns: larger limits are capped to it."""
 ACCOUNT_FIELDS = {"per_order_limit", "per_day_limit", "approval_required", "pin_required",
                   "restricted_categories", "email"}
 
@@ -275,9 +281,12 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
     @api.get("/audit")
     def audit_list():  # noqa: ANN202
         try:
-            limit = min(int(request.args.get("limit", "200")), 1000)
+            limit = int(request.args.get("limit", str(DEFAULT_AUDIT_LIMIT)))
         except ValueError:
             raise ApiError(400, "limit must be a whole number") from None
+        if limit < 1:
+            raise ApiError(400, f"limit must be between 1 and {MAX_AUDIT_LIMIT}")
+        limit = min(limit, MAX_AUDIT_LIMIT)
         with runtime.transaction() as db:
             attempts = list_attempts(db, user_id=request.args.get("account") or None,
                                      outcome=request.args.get("outcome") or None, limit=limit)
@@ -294,12 +303,14 @@ def _unauthorized(message: str):  # noqa: ANN202
 
 
 def _body(kind: type, *, optional: bool = False) -> dict:
-    if optional and not request.get_data():
+    """The request's JSON body, within ``safejson``'s limits (400 with a short reason)."""
+    raw = request.get_data()
+    if optional and not raw:
         return {}
     try:
-        body = json.loads(request.get_data() or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "the body must be JSON") from None
+        body = safejson.loads(raw, max_bytes=MAX_BODY_BYTES)
+    except JsonRejected as exc:
+        raise ApiError(400, f"the body must be JSON: {exc}") from None
     if not isinstance(body, kind):
         raise ApiError(400, f"the body must be a JSON {'object' if kind is dict else 'list'}")
     return body

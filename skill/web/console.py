@@ -3,9 +3,10 @@ command line. Every page needs a signed-in admin; every form carries a CSRF toke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial, wraps
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -195,13 +196,17 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     def orders():  # noqa: ANN202
         status = request.args.get("status") or None
         user = request.args.get("account", "").strip() or None
+        statuses = [s.value for s in OrderStatus]
+        if status is not None and status not in statuses:
+            return render_template("admin/orders.html", orders=[], status=None,
+                                   account=user or "", statuses=statuses, money=money,
+                                   error="Unknown status: choose one from the list."), 400
         with runtime.transaction() as db:
             account = find_account(db, user) if user else None
             found = ([] if user and account is None else list_orders(
                 db, account=account, status=OrderStatus(status) if status else None))
         return render_template("admin/orders.html", orders=found, status=status,
-                               account=user or "", statuses=[s.value for s in OrderStatus],
-                               money=money)
+                               account=user or "", statuses=statuses, money=money)
 
     @console.get("/orders/<int:order_id>")
     @signed_in
@@ -352,7 +357,13 @@ def _or_404(getter: Callable, *args: object) -> object:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: a crafted link must not bounce a signed-in admin elsewhere."""
-    if target and target.startswith("/admin") and not urlparse(target).netloc:
+    """Only a console path on this site: a crafted link must not bounce a signed-in admin
+    elsewhere, nor put line breaks (or anything but printable ASCII) into the redirect."""
+    if (target and _SAFE_NEXT.match(target) and not urlsplit(target).netloc
+            and "\\" not in target and "/../" not in target and "/./" not in target):
         return target
     return url_for("console.catalog")
+
+
+_SAFE_NEXT = re.compile(r"^/admin(?:[/?][\x21-\x7e]*)?$")
+"""``/admin``, ``/admin/...`` or ``/admin?...`` in printable ASCII (no space, CR or LF)."""
