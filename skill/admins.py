@@ -39,6 +39,9 @@ class Admin(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    """Kept in each console session when it starts; moving it on ends every session the
+    admin has (``end_sessions``)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="admin",
                                                   cascade="all, delete-orphan")
@@ -87,6 +90,24 @@ def set_password(session: Session, username: str, password: str) -> Admin:
     check_password_rules(password)
     admin.password_hash = generate_password_hash(password)
     admin.failed_logins, admin.locked_until = 0, None  # a new password lifts a lockout
+    end_sessions(admin)
+    return admin
+
+
+def end_sessions(admin: Admin) -> None:
+    """End every console session of ``admin``: signed-in browsers, and any copy of their
+    cookies, must sign in again."""
+    admin.session_generation = (admin.session_generation or 0) + 1
+
+
+def admin_for_session(session: Session, username: object, generation: object) -> Admin | None:
+    """The admin a console session belongs to, or None when the session has been ended (signed
+    out, new password, lockout) or the admin no longer exists."""
+    if not isinstance(username, str) or not isinstance(generation, int):
+        return None
+    admin = session.scalar(select(Admin).where(Admin.username == username))
+    if admin is None or admin.session_generation != generation:
+        return None
     return admin
 
 
@@ -111,21 +132,24 @@ def authenticate(session: Session, username: str, password: str) -> Admin | None
 
     Wrong passwords are counted; the fifth in a row locks the admin out for
     ``LOGIN_LOCKOUT`` (LoginLocked, even with the right password), so passwords cannot be
-    guessed online. The caller commits the count whatever the outcome.
+    guessed online, and ends the admin's console sessions. The caller commits the count
+    whatever the outcome, and must not tell a locked admin from an unknown username.
     """
     admin = session.scalar(select(Admin).where(Admin.username == username).with_for_update())
     if admin is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     now = utcnow()
+    right = check_password_hash(admin.password_hash, password or "")  # locked or not: timing
     if admin.locked_until is not None and admin.locked_until > now:
         raise LoginLocked(admin.locked_until)
-    if check_password_hash(admin.password_hash, password or ""):
+    if right:
         admin.failed_logins, admin.locked_until = 0, None
         return admin
     admin.failed_logins = (admin.failed_logins or 0) + 1
     if admin.failed_logins >= MAX_FAILED_LOGINS:
         admin.failed_logins, admin.locked_until = 0, now + LOGIN_LOCKOUT
+        end_sessions(admin)
     return None
 
 

@@ -29,7 +29,15 @@ from skill.accounts import (
     set_limits,
     set_pin,
 )
-from skill.admins import LoginLocked, authenticate
+from skill.admins import (
+    LOGIN_LOCKOUT,
+    MAX_FAILED_LOGINS,
+    LoginLocked,
+    admin_for_session,
+    authenticate,
+    end_sessions,
+    get_admin,
+)
 from skill.audit import list_attempts
 from skill.catalog import (
     FIELDS,
@@ -42,7 +50,6 @@ from skill.catalog import (
 )
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import import_catalog_bytes
-from skill.db import utcnow
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
     TRANSITIONS,
@@ -55,6 +62,9 @@ from skill.orders import (
 )
 from skill.runtime import Runtime
 
+SIGN_IN_FAILED = (f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong passwords in a "
+                  f"row, signing in is refused for {LOGIN_LOCKOUT.seconds // 60} minutes.")
+"""One message for an unknown username, a wrong password and a locked admin alike."""
 AUDIT_OUTCOMES = ("placed", "awaiting_approval", "approved", "rejected", "declined", "refused",
                   "pin_failed", "locked")
 
@@ -66,7 +76,8 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     def signed_in(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: object, **kwargs: object) -> object:
-            if not session.get("admin"):
+            if not session.get("admin") or not _session_is_current(runtime):
+                session.clear()
                 return redirect(url_for("console.login", next=request.full_path))
             return view(*args, **kwargs)
         return wrapper
@@ -81,20 +92,23 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
             try:
                 with runtime.transaction() as db:
                     admin = authenticate(db, username, request.form.get("password", ""))
-            except LoginLocked as exc:
-                minutes = max(1, round((exc.until - utcnow()).total_seconds() / 60))
-                error = (f"Too many wrong passwords: try again in {minutes} minutes "
-                         "(or set a new one with voicecart admin password).")
-            else:
-                if admin is not None:
-                    session.clear()
-                    session["admin"] = admin.username
-                    return redirect(_safe_next(request.args.get("next")))
-                error = "Wrong username or password."
+                    if admin is not None:
+                        session.clear()
+                        session["admin"] = admin.username
+                        session["generation"] = admin.session_generation
+                        return redirect(_safe_next(request.args.get("next")))
+            except LoginLocked:
+                pass  # said as for a wrong password: an unknown username is never locked
+            error = SIGN_IN_FAILED
         return render_template("admin/login.html", error=error), 401 if error else 200
 
     @console.post("/logout")
     def logout():  # noqa: ANN202
+        """Ends every session of the admin, not only this browser's: a copy of the cookie
+        (or another device) must sign in again too."""
+        if session.get("admin") and _session_is_current(runtime):
+            with runtime.transaction() as db:
+                end_sessions(get_admin(db, session["admin"]))
         session.clear()
         return redirect(url_for("console.login"))
 
@@ -299,6 +313,12 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
                                account=user or "", outcomes=AUDIT_OUTCOMES, money=money)
 
     return console
+
+
+def _session_is_current(runtime: Runtime) -> bool:
+    """Whether this browser's session is still one of its admin's (not ended since)."""
+    with runtime.transaction() as db:
+        return admin_for_session(db, session.get("admin"), session.get("generation")) is not None
 
 
 def _form_record() -> dict:
