@@ -6,6 +6,10 @@ of objects with the same keys. Importing adds new skus and updates existing ones
 deletes. An import refuses, line by line and every problem of a line: bad fields, a sku twice,
 a price in a currency other than the store's, and a name or synonym that another item is
 known by (another line's, or a stored item's that the file does not replace).
+
+CSV exports are safe to open in a spreadsheet: a cell that would start a formula (``=``,
+``+``, ``-``, ``@``, tab, carriage return) is written with a ``'`` in front, and a CSV import
+takes that ``'`` off again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -127,7 +132,7 @@ def _csv_rows(text: str) -> tuple[Rows, Problems]:
             if len(values) != len(header):
                 problems.append((line, f"expected {len(header)} fields, found {len(values)}"))
                 continue
-            rows.append((line, dict(zip(header, values, strict=True))))
+            rows.append((line, dict(zip(header, map(_unguard, values), strict=True))))
     except csv.Error as exc:
         problems.append((reader.line_num, f"unreadable CSV: {exc}"))
     return rows, problems
@@ -218,5 +223,21 @@ def export_catalog(session: Session, fmt: str = "csv") -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(spec.as_record() for spec in specs)
+    writer.writerows({key: _guard(value) for key, value in spec.as_record().items()}
+                     for spec in specs)
     return out.getvalue()
+
+
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+"""A cell a spreadsheet would run as a formula (after any quotes ``_guard`` added)."""
+
+
+def _guard(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return (after any ``'``) gets a ``'`` in front, which an import takes
+    off again (``_unguard``), so an export still re-imports unchanged."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def _unguard(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell[1:]) else cell

@@ -39,7 +39,7 @@ from skill.catalog import (
     spec_of,
     update_item,
 )
-from skill.catalog_io import import_catalog_bytes
+from skill.catalog_io import export_catalog, import_catalog_bytes
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
     OrderStatus,
@@ -162,6 +162,16 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
             added, updated = import_catalog_bytes(db, request.get_data(), fmt,
                                                   currency=currency)
         return jsonify(added=added, updated=updated)
+
+    @api.get("/export/catalog")
+    def catalog_export():  # noqa: ANN202
+        fmt = request.args.get("format", "csv")
+        if fmt not in ("csv", "json"):
+            raise ApiError(400, "format must be csv or json")
+        with runtime.transaction() as db:
+            text = export_catalog(db, fmt)
+        return Response(text, mimetype="text/csv" if fmt == "csv" else "application/json",
+                        headers={"Content-Disposition": f'attachment; filename="catalog.{fmt}"'})
 
     @api.post("/model/rebuild")
     def model_rebuild():  # noqa: ANN202

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -49,7 +50,7 @@ from skill.catalog import (
     spec_of,
 )
 from skill.catalog import update_item as update_catalog_item
-from skill.catalog_io import import_catalog_bytes
+from skill.catalog_io import export_catalog, import_catalog_bytes
 from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
 from skill.orders import (
     TRANSITIONS,
@@ -190,6 +191,15 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
               "interaction model so that shoppers can say the new names.")
         return redirect(url_for("console.catalog"))
 
+    @console.get("/catalog/export.<fmt>")
+    @signed_in
+    def catalog_export(fmt: str):  # noqa: ANN202
+        if fmt not in ("csv", "json"):
+            abort(404)
+        with runtime.transaction() as db:
+            text = export_catalog(db, fmt)
+        return _download(text, fmt)
+
     @console.post("/model/rebuild")
     @signed_in
     def model_rebuild():  # noqa: ANN202
@@ -313,6 +323,14 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
                                account=user or "", outcomes=AUDIT_OUTCOMES, money=money)
 
     return console
+
+
+def _download(text: str, fmt: str) -> Response:
+    """A catalog export as a file to save (never shown inline)."""
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(text, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="catalog.{fmt}"',
+        "X-Content-Type-Options": "nosniff"})
 
 
 def _session_is_current(runtime: Runtime) -> bool:
