@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, func, select
@@ -531,8 +531,11 @@ def remove_item(session: Session, sku: str) -> None:
     session.flush()
 
 
-def upsert_items(session: Session, specs: list[ItemSpec]) -> tuple[int, int]:
-    """Add new skus and update existing ones; returns ``(added, updated)``."""
+def upsert_items(session: Session, specs: list[ItemSpec], *,
+                 set_stock: bool = True) -> tuple[int, int]:
+    """Add new skus and update existing ones; returns ``(added, updated)``. Without
+    ``set_stock``, items already in the catalog keep their stock whatever the specs say (an
+    import; see ``skill.catalog_io``)."""
     existing = {i.sku: i for i in session.scalars(
         select(CatalogItem).where(CatalogItem.sku.in_([s.sku for s in specs])))}
     added = updated = 0
@@ -544,6 +547,8 @@ def upsert_items(session: Session, specs: list[ItemSpec]) -> tuple[int, int]:
             added += 1
         else:
             updated += 1
+            if not set_stock:
+                spec = replace(spec, stock_given=False)
         _apply(item, spec)
     session.flush()
     return added, updated

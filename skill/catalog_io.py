@@ -7,6 +7,12 @@ deletes. An import refuses, line by line and every problem of a line: bad fields
 a price in a currency other than the store's, and a name or synonym that another item is
 known by (another line's, or a stored item's that the file does not replace).
 
+Stock: a new item gets the file's stock (an empty cell or no column: not tracked). An item
+already in the catalog keeps its stock, so that re-importing an earlier export never gives
+back the units sold since; with ``set_stock`` (``catalog import --set-stock``, the console's
+box, the API's ``?set_stock=true``) a non-empty cell sets it (``none``: no longer tracked),
+while an empty cell still leaves it alone.
+
 CSV exports are safe to open in a spreadsheet: a cell that would start a formula (``=``,
 ``+``, ``-``, ``@``, tab, carriage return) is written with a ``'`` in front, and a CSV import
 takes that ``'`` off again.
@@ -59,24 +65,34 @@ def parse_catalog_bytes(raw: bytes, fmt: str, *, currency: str | None = None) ->
     return _validate(rows, problems, currency=currency)
 
 
-def import_catalog(session: Session, path: Path, *,
-                   currency: str | None = None) -> tuple[int, int]:
+def import_catalog(session: Session, path: Path, *, currency: str | None = None,
+                   set_stock: bool = False) -> tuple[int, int]:
     """Validate the whole file against the catalog, then write it in the caller's
-    transaction: ``(added, updated)``. ``currency`` is the store's."""
-    return _import(session, *_read_file(path), currency)
+    transaction: ``(added, updated)``. ``currency`` is the store's. Stock: see the module's
+    description (``set_stock`` sets existing items' stock from non-empty cells)."""
+    return _import(session, *_read_file(path), currency, set_stock)
 
 
 def import_catalog_bytes(session: Session, raw: bytes, fmt: str, *,
-                         currency: str | None = None) -> tuple[int, int]:
+                         currency: str | None = None, set_stock: bool = False) -> tuple[int, int]:
     """``import_catalog`` for an upload (``fmt`` is ``csv`` or ``json``)."""
-    return _import(session, *_read(raw, fmt), currency)
+    return _import(session, *_read(raw, fmt), currency, set_stock)
 
 
-def _import(session: Session, rows: Rows, problems: Problems,
-            currency: str | None) -> tuple[int, int]:
+def _import(session: Session, rows: Rows, problems: Problems, currency: str | None,
+            set_stock: bool) -> tuple[int, int]:
     replaced = {str(record.get("sku", "")).strip() for _, record in rows}
     known = catalog_spoken_names(session, excluding=replaced)
-    return upsert_items(session, _validate(rows, problems, currency=currency, known=known))
+    specs = _validate(rows, problems, currency=currency, known=known)
+    stocked = {str(record.get("sku", "")).strip() for _, record in rows
+               if _has_value(record.get("stock"))}
+    for spec in specs:  # an empty stock cell never changes stock; a new item's is untracked
+        spec.stock_given = spec.sku in stocked
+    return upsert_items(session, specs, set_stock=set_stock)
+
+
+def _has_value(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
 def _read_file(path: Path) -> tuple[Rows, Problems]:

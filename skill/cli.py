@@ -126,13 +126,18 @@ def catalog() -> None:
 
 @catalog.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--set-stock", is_flag=True,
+              help="Set the stock of items already in the catalog from the file's non-empty "
+                   "stock cells (without it, only new items take the file's stock).")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: Path) -> None:
+def catalog_import(ctx: click.Context, file: Path, set_stock: bool) -> None:
     """Add or update items from a CSV or JSON FILE, all or nothing."""
     runtime = _runtime(ctx)
     with runtime.transaction() as session:
-        added, updated = import_catalog(session, file, currency=runtime.store.currency)
-    click.echo(f"imported {file}: {added} added, {updated} updated")
+        added, updated = import_catalog(session, file, currency=runtime.store.currency,
+                                        set_stock=set_stock)
+    kept = "" if set_stock or not updated else " (their stock kept: --set-stock sets it)"
+    click.echo(f"imported {file}: {added} added, {updated} updated{kept}")
 
 
 @catalog.command("list")

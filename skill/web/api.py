@@ -158,9 +158,10 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
             fmt = "csv"
         else:
             raise ApiError(415, "send the catalog as application/json or text/csv")
+        set_stock = _query_flag("set_stock")
         with runtime.transaction() as db:
             added, updated = import_catalog_bytes(db, request.get_data(), fmt,
-                                                  currency=currency)
+                                                  currency=currency, set_stock=set_stock)
         return jsonify(added=added, updated=updated)
 
     @api.get("/export/catalog")
@@ -324,6 +325,13 @@ def _body(kind: type, *, optional: bool = False) -> dict:
     if not isinstance(body, kind):
         raise ApiError(400, f"the body must be a JSON {'object' if kind is dict else 'list'}")
     return body
+
+
+def _query_flag(name: str) -> bool:
+    value = request.args.get(name, "false").strip().lower()
+    if value not in ("true", "false", "1", "0", ""):
+        raise ApiError(400, f"{name} must be true or false")
+    return value in ("true", "1")
 
 
 def _status(value: object) -> OrderStatus:

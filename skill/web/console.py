@@ -180,14 +180,17 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
             flash("Choose a CSV or JSON file to import.", "error")
             return redirect(url_for("console.catalog"))
         fmt = "json" if upload.filename.lower().endswith(".json") else "csv"
+        set_stock = bool(request.form.get("set_stock"))
         try:
             with runtime.transaction() as db:
                 added, updated = import_catalog_bytes(db, upload.read(), fmt,
-                                                      currency=runtime.store.currency)
+                                                      currency=runtime.store.currency,
+                                                      set_stock=set_stock)
         except ImportFailed as exc:
             return render_template("admin/import_failed.html", filename=upload.filename,
                                    problems=exc.problems), 422
-        flash(f"Imported {upload.filename}: {added} added, {updated} updated. Rebuild the "
+        kept = "" if set_stock or not updated else " (their stock kept as it was)"
+        flash(f"Imported {upload.filename}: {added} added, {updated} updated{kept}. Rebuild the "
               "interaction model so that shoppers can say the new names.")
         return redirect(url_for("console.catalog"))
 
