@@ -554,6 +554,11 @@ def upsert_items(session: Session, specs: list[ItemSpec], *,
     return added, updated
 
 
+def catalog_categories(session: Session) -> list[str]:
+    """The categories the catalog's items are in, sorted."""
+    return sorted(session.scalars(select(CatalogItem.category).distinct()))
+
+
 def catalog_fingerprint(session: Session) -> tuple:
     """A cheap value that changes whenever the catalog does (for caches such as resolution)."""
     row = session.execute(select(func.count(CatalogItem.id), func.max(CatalogItem.id),

@@ -16,13 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from skill import admins, interaction_model, money, notify
 from skill.accounts import (
     Account,
-    get_or_create_account,
+    find_account,
+    get_account,
     restrict_category,
     set_email,
     set_limits,
     set_pin,
 )
-from skill.catalog import create_item, list_items, remove_item, spec_of
+from skill.catalog import catalog_categories, create_item, list_items, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog, json_record
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
@@ -282,8 +283,8 @@ def orders_list(ctx: click.Context, as_json: bool, status: str | None,
                 user_id: str | None) -> None:
     """Orders, newest first."""
     with _runtime(ctx).transaction() as session:
-        account = get_or_create_account(session, user_id) if user_id else None
-        found = [order_summary(o) for o in list_orders(
+        account = find_account(session, user_id) if user_id else None
+        found = [] if user_id and account is None else [order_summary(o) for o in list_orders(
             session, account=account, status=OrderStatus(status) if status else None)]
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
@@ -410,19 +411,23 @@ def account_restrict(ctx: click.Context, user_id: str, category: str, level: str
     """Make USER_ID's voice purchases in CATEGORY need LEVEL (e.g. toys approval)."""
     runtime = _runtime(ctx)
     with runtime.transaction() as session:
+        categories = catalog_categories(session)
         acct = restrict_category(session, user_id, category, level)
         click.echo(_describe_account(acct, runtime.store.currency))
+    if category.strip().lower() not in categories:
+        click.echo(f"warning: the catalog has no category {category.strip().lower()!r} "
+                   f"(it has: {', '.join(categories) or 'none'}); the rule applies once items "
+                   "in it are added", err=True)
 
 
 @account.command("show")
 @click.argument("user_id")
 @click.pass_context
 def account_show(ctx: click.Context, user_id: str) -> None:
-    """USER_ID's purchase settings."""
+    """USER_ID's purchase settings (an unknown USER_ID is an error: nothing is created)."""
     runtime = _runtime(ctx)
     with runtime.transaction() as session:
-        click.echo(_describe_account(get_or_create_account(session, user_id),
-                                     runtime.store.currency))
+        click.echo(_describe_account(get_account(session, user_id), runtime.store.currency))
 
 
 def _describe_account(acct: Account, currency: str) -> str:

@@ -391,16 +391,21 @@ def cancel_order(session: Session, store: StoreSettings, account: Account, order
 
 def advance_order(session: Session, order_id: int, status: OrderStatus, *, note: str = "",
                   expected_delivery: date | None = None) -> Order:
-    """Move an order along (merchant or owner action), refusing moves that make no sense."""
+    """Move an order along (merchant or owner action), refusing moves that make no sense and
+    an expected delivery date in the past (dates are UTC, as everywhere in the store)."""
     order = get_order(session, order_id, lock=True)
     current = OrderStatus(order.status)
     if status not in TRANSITIONS.get(current, set()):
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS.get(current, set()))) or "none"
         raise NotAllowed(f"order {order_id} is {current.value}: it can move to {allowed}",
                          code="bad_transition")
+    now = utcnow()
     if expected_delivery is not None:
+        if expected_delivery < now.date():
+            raise InvalidInput(f"the expected delivery date {expected_delivery.isoformat()} is "
+                               "in the past", fields={"expected_delivery": "in the past"})
         order.expected_delivery = expected_delivery
-    return _set_status(session, order, status, utcnow(), note=note)
+    return _set_status(session, order, status, now, note=note)
 
 
 def approve_order(session: Session, order_id: int, *, note: str = "",
