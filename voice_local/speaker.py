@@ -3,22 +3,35 @@
 Each reply is synthesized to a WAV file and then played with sounddevice, rather than with
 pyttsx3's ``say``: the file is what ``--save-replies`` keeps, and on Linux pyttsx3 would
 play through ``aplay``, which fails silently without a sound card. pyttsx3 2.99 keeps only
-the last of several queued ``save_to_file`` calls, so each file gets its own ``runAndWait``;
-and its espeak driver may return from ``runAndWait`` before its callback has written the file,
-so the file is awaited until it is a complete WAV.
+the last of several queued ``save_to_file`` calls, so each file gets its own ``runAndWait``.
+
+Waiting for the file is deterministic. pyttsx3's espeak driver synthesizes asynchronously:
+``runAndWait`` returns while espeak-ng's own thread is still producing the audio, and its
+callback writes the file later. Worse, the next ``runAndWait`` asks espeak whether it is still
+busy and, if it is (the thread finishing the previous reply), cancels the synthesis it is
+about to start, so that reply never gets a file. So with the espeak driver each synthesis
+starts only once espeak is idle, and ends only when espeak is idle again: by then the file is
+complete or will never come, and a synthesis that wrote nothing is run once more. Every
+synthesis writes a fresh temporary name beside the target and the complete file is then
+moved into place, so a reused path never holds a half-written or stale file. With other
+drivers the file is awaited until it is a complete WAV.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import tempfile
 import time
+import uuid
 import wave
 from pathlib import Path
 
 WRITE_TIMEOUT = 30.0
-"""Seconds to wait for the synthesizer's file (long replies on a slow machine)."""
+"""Seconds to wait for the synthesizer (long replies on a slow machine)."""
+ATTEMPTS = 2
+"""A synthesis that wrote no audio is run once more."""
 
 
 class SpeechError(Exception):
@@ -45,16 +58,33 @@ class Speaker:
     def synthesize(self, text: str, path: Path) -> Path:
         """``text`` spoken into the WAV file ``path`` (its folder must exist)."""
         path = path.resolve()
-        path.unlink(missing_ok=True)
+        for _ in range(ATTEMPTS):
+            fresh = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.wav")
+            try:
+                if self._synthesize_once(text, fresh):
+                    os.replace(fresh, path)
+                    return path
+            finally:
+                fresh.unlink(missing_ok=True)
+        raise SpeechError(f"The speech synthesizer wrote no audio to {path}")
+
+    def _synthesize_once(self, text: str, target: Path) -> bool:
+        """Whether one synthesis of ``text`` left a complete WAV file at ``target``."""
+        espeak = _espeak_driver(self.engine)
         with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "saved"
-            self.engine.save_to_file(text, str(path))
+            if espeak is not None:
+                _settle(espeak)
+            self.engine.save_to_file(text, str(target))
             self.engine.runAndWait()
+            if espeak is not None:
+                _settle(espeak)  # the callback has written the file, or never will
+                return _complete_wav(target)
             deadline = time.monotonic() + WRITE_TIMEOUT
-            while not _complete_wav(path):
+            while not _complete_wav(target):
                 if time.monotonic() > deadline:
-                    raise SpeechError(f"The speech synthesizer wrote no audio to {path}")
+                    return False
                 time.sleep(0.02)
-        return path
+        return True
 
     def say(self, text: str, keep: Path | None = None) -> str | None:
         """Speak ``text`` aloud (keeping the audio in ``keep`` if given); the reason, once,
@@ -71,6 +101,27 @@ class Speaker:
                 self._cannot_play = str(error)
                 return self._cannot_play
         return None
+
+
+def _espeak_driver(engine: object) -> object | None:
+    """pyttsx3's espeak driver behind ``engine``, or None for any other driver."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if type(driver).__module__ != "pyttsx3.drivers.espeak" or not hasattr(driver, "_stopping"):
+        return None
+    return driver
+
+
+def _settle(driver: object) -> None:
+    """Wait until espeak-ng has no synthesis running or queued (its callback included), and
+    clear the driver's stop request, which would otherwise cancel the next synthesis."""
+    from pyttsx3.drivers import _espeak
+
+    deadline = time.monotonic() + WRITE_TIMEOUT
+    while _espeak.IsPlaying():
+        if time.monotonic() > deadline:
+            raise SpeechError("The speech synthesizer did not finish")
+        time.sleep(0.005)
+    driver._stopping = False  # type: ignore[attr-defined]
 
 
 def _complete_wav(path: Path) -> bool:
