@@ -94,6 +94,11 @@ class Grammar:
         return Grammar(tuple(s for s in self.sentences if f"<{PIN}>" in s), self.rules,
                        self.answers)
 
+    def for_answers(self) -> Grammar:
+        """While a yes/no question is open: the answers and the built-ins only ("no" must
+        not be heard as a one-word request such as "pay"), as Alexa listens for an answer."""
+        return Grammar((), self.rules, self.answers)
+
     def phrases(self) -> list[str]:
         """Vosk's form: sentence fragments between slots, and every slot phrase.
 

@@ -30,8 +30,8 @@ class Recognizer(Protocol):
     """Grammar words the model cannot hear (reported once when the recognizer opens)."""
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The words heard, lowercase ("" for nothing); ``expecting="pin"`` while the skill
-        waits for a PIN narrows the grammar to it."""
+        """The words heard, lowercase ("" for nothing); ``expecting`` ("pin", "yesno"),
+        what the skill waits for, narrows the grammar to it."""
 
 
 class VoskRecognizer:
@@ -50,11 +50,14 @@ class VoskRecognizer:
         unk = ["[unk]"] if self.model.vosk_model_find_word("[unk]") != -1 else []
         self.grammar_json = json.dumps(usable.phrases() + unk, ensure_ascii=False)
         self._pin_json = json.dumps(usable.for_pin().phrases() + unk, ensure_ascii=False)
+        self._answers_json = json.dumps(usable.for_answers().phrases() + unk,
+                                        ensure_ascii=False)
         self._vosk = vosk
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
         """The words heard; ``[unk]`` (speech outside the grammar) is left out."""
-        grammar = self._pin_json if expecting == "pin" else self.grammar_json
+        grammar = {"pin": self._pin_json, "yesno": self._answers_json}.get(
+            expecting or "", self.grammar_json)
         recognizer = self._vosk.KaldiRecognizer(self.model, RATE, grammar)
         recognizer.AcceptWaveform(audio)
         text = json.loads(recognizer.FinalResult()).get("text", "")
@@ -101,10 +104,11 @@ class SphinxRecognizer:
         usable = grammar.without(self.unknown_words)
         self.decoder.add_jsgf_string("voicecart", usable.jsgf())
         self.decoder.add_jsgf_string("pin", usable.for_pin().jsgf())
+        self.decoder.add_jsgf_string("yesno", usable.for_answers().jsgf())
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
         """The best grammar sentence for the audio ("" when none fits)."""
-        self.decoder.activate_search("pin" if expecting == "pin" else "voicecart")
+        self.decoder.activate_search(expecting if expecting in ("pin", "yesno") else "voicecart")
         self.decoder.start_utt()
         self.decoder.process_raw(audio, full_utt=True)
         self.decoder.end_utt()

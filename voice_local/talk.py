@@ -3,15 +3,17 @@ skill in-process, replies printed and optionally spoken and saved."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from skill.catalog import list_items
-from skill.interaction_model import load_model
+from skill.interaction_model import language_model, load_model
 from skill.runtime import Runtime
 from voice_local.audio import AudioError, Microphone, Utterance, cut_utterances, read_wav
 from voice_local.grammar import Grammar
@@ -41,12 +43,24 @@ class TurnRecord:
     """End of speech to reply text (None for typed turns and turns heard as nothing)."""
 
 
+def speech_model(locale: str = "en-US") -> dict:
+    """The interaction model with each intent's samples replaced by the recognizer's own
+    short list (``voice_local/data/speech_sentences.json``): a grammar recognizer hears best
+    among a few hundred plain sentences; the typed matcher still knows every phrasing."""
+    model = load_model(locale)
+    sentences = json.loads(resources.files("voice_local").joinpath(
+        "data/speech_sentences.json").read_text("utf-8"))
+    for intent in language_model(model)["intents"]:
+        intent["samples"] = sentences.get(intent["name"], [])
+    return model
+
+
 def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
     """The recognizer's grammar for this runtime's catalog."""
     with runtime.transaction() as session:
         names = [n for item in list_items(session, reorderable_only=True)
                  for n in item.spoken_names]
-    return Grammar.build(load_model(locale), names)
+    return Grammar.build(speech_model(locale), names)
 
 
 def text_turns(lines: Iterable[str]) -> Iterator[Heard]:
