@@ -17,7 +17,7 @@ from voice_local.matcher import IntentMatcher
 from voice_local.text import normalize
 
 HELD_OUT = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv")
-TUNING = ("dev.tsv", "dev2.tsv", "dev_clinc.tsv")
+TUNING = ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev_clinc.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +63,8 @@ def test_held_out_sets_are_large_and_say_how_they_were_made():
     assert len({row.intent for row in rows}) >= 24
 
 
-HELD_OUT_FLOOR = (0.94, 0.93)
-"""Intent, and intent + slots, measured at 94.4% and 93.6% (issue 11 asks 95% and 93%): a
-floor that catches regressions, not the goal."""
+HELD_OUT_FLOOR = (0.95, 0.94)
+"""Intent, and intent + slots, measured at 95.5% and 94.9% (issue 11 asks 95% and 93%)."""
 
 
 def test_typed_accuracy_on_the_held_out_sets(matcher, capsys):
@@ -104,28 +103,32 @@ def test_human_affirmations_are_yes_and_refusals_never_are(capsys):
     with capsys.disabled():
         print(f"  of which CLINC's val+test lines: {untouched.count('yes')}/{len(untouched)}")
     assert len(yes) == len(no) == 150
-    assert yes.count("yes") >= 0.9 * len(yes)  # measured 92% (issue 11 asks 95%)
+    assert yes.count("yes") >= 0.95 * len(yes)  # measured 98% (issue 11 asks 95%)
     assert "yes" not in no
     assert "yes" not in maybe
 
 
 @pytest.mark.parametrize("text", ["yes", "yeah order it", "that's right", "yes please",
                                   "sounds good", "go ahead and order it", "yes it's confirmed",
-                                  "yeah that's right", "yep, that's the one"])
+                                  "yeah that's right", "yep, that's the one", "okay", "ok",
+                                  "nah yeah, sweet as", "why not, order it"])
 def test_clear_assent_is_yes(text):
     assert judge(normalize(text)) == "yes"
 
 
 @pytest.mark.parametrize("text", ["absolutely not", "no no no", "don't do that",
-                                  "nah I'm good", "no", "nope, don't order it"])
+                                  "nah I'm good", "no", "nope, don't order it", "yeah nah",
+                                  "no, it's too much money", "thanks but no thanks"])
 def test_clear_refusal_is_no(text):
     assert judge(normalize(text)) == "no"
 
 
 @pytest.mark.parametrize("text", ["i think that's wrong", "wait", "what", "maybe",
                                   "yeah sure cookies", "yes no", "i guess", "not sure",
-                                  "yeah but not now", "okay", "yes wait", "what?",
-                                  "maybe later", "yes, no, wait"])
+                                  "yeah but not now", "yes wait", "what?",
+                                  "maybe later", "yes, no, wait", "is it a good deal?",
+                                  "how much is it", "good question", "no, yes",
+                                  "i don't know", "can't say"])
 def test_hedged_mixed_or_unrelated_is_never_yes(text):
     assert judge(normalize(text)) != "yes"
 

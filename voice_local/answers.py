@@ -11,6 +11,7 @@ stopping is a no, the rest neither, and the skill asks again.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -20,8 +21,8 @@ from typing import Literal
 def _words() -> dict:
     text = resources.files("voice_local").joinpath("data/answers.json").read_text("utf-8")
     data = json.loads(text)
-    return {key: value if key.startswith("_") else frozenset(value)
-            for key, value in data.items()}
+    return {key: value if key.startswith("_") or isinstance(value, dict) or key in (
+        "frame_patterns",) else frozenset(value) for key, value in data.items()}
 
 
 def cancelling_words() -> frozenset[str]:
@@ -61,6 +62,12 @@ def judge(text: str) -> Literal["yes", "no"] | None:
     tokens = text.split()
     if not tokens or _has_phrase(text, words["unsure_idioms"]):
         return None
+    asks = tokens[0] in words["question_starts"] or (
+        tokens[0] in words["wh_questions"] and len(tokens) > 1 and
+        tokens[1] in words["auxiliaries"])
+    if asks and not any(
+            f"{text} ".startswith(f"{phrase} ") for phrase in words["assent"]):
+        return None  # "is it a good deal?": a question back, whatever words it holds
     if _has_phrase(text, words["refusal_idioms"]) and not any(
             t in words["strong_assent"] for t in tokens):
         return "no"
@@ -88,8 +95,13 @@ def judge(text: str) -> Literal["yes", "no"] | None:
             return "no"  # "yeah don't order it"
         if hedged or any(t in words["strong_assent"] for t in tokens_assenting):
             return None  # "maybe not", "yes no", "yeah but not now": ask again
-        if all(t in words["refusal_words"] or t in words["negative"] for t in tokens):
+        if all(t in words["refusal_words"] or t in words["negative"] or (
+                t in words["function_words"] and t not in words["strong_assent"])
+               for t in tokens):
             return "no"
+        if tokens[0] in words["leading_refusals"] and not any(
+                t in words["strong_assent"] for t in tokens):
+            return "no"  # "no, it is too much money": a refusal and its reason
         return None
     if not assent or hedged:
         return None
@@ -103,12 +115,24 @@ def judge(text: str) -> Literal["yes", "no"] | None:
 
 def _unframed(text: str, words: dict) -> str:
     """The answer without its frame ("my answer is yes" -> "yes")."""
-    padded = f" {text} "
+    for pattern in words["frame_patterns"]:
+        unframed = re.sub(pattern, " ", text)
+        if unframed.strip():
+            text = unframed
+    padded = f" {' '.join(words['rewrites'].get(t, t) for t in _idioms(text, words))} "
     for frame in sorted(words["frames"], key=len, reverse=True):
         stripped = padded.replace(f" {frame} ", " ")
         if stripped.strip():
             padded = stripped
     return " ".join(padded.split())
+
+
+def _idioms(text: str, words: dict) -> list[str]:
+    """The words, each regional idiom of ``rewrites`` ("yeah nah") as one token."""
+    padded = f" {text} "
+    for idiom in words["rewrites"]:
+        padded = padded.replace(f" {idiom} ", f" {idiom.replace(' ', '_')} ")
+    return [t.replace("_", " ") for t in padded.split()]
 
 
 def _only_phrases(text: str, words: dict) -> bool:

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import pickle
 import random
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -41,7 +42,7 @@ NOT_TRAINED = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
 SENTENCES_PER_TEMPLATE = 60
 UNKNOWN_ITEM_SHARE = 0.35
 """Of the sentences with an item, how many name a product the store does not sell."""
-_VERSION = 6
+_VERSION = 7
 """Bump when training changes, so cached models are retrained."""
 
 
@@ -83,6 +84,23 @@ def _none_paths(locale: str) -> list[Path]:
     return sorted(folder.glob(f"{locale}.txt")) + sorted(folder.glob(f"{locale}.*.txt"))
 
 
+def none_sentences(locale: str) -> list[str]:
+    """The locale's sentences about other things, normalized."""
+    return [normalize(ln) for path in _none_paths(locale) for ln in path.read_text("utf-8")
+            .splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@lru_cache(maxsize=4)
+def context_words(locale: str = "en-US") -> frozenset[str]:
+    """Words said at least twice in requests about other things and never in a template:
+    kept in a sentence's shape, they tell "play some taylor swift" from "buy some tea"."""
+    from voice_local.matcher import known_words
+
+    counts = Counter(w for line in none_sentences(locale) for w in set(line.split()))
+    return frozenset(w for w, n in counts.items() if n >= 2) - known_words(
+        load_templates(locale))
+
+
 def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]:
     """``(shape, label)`` pairs: the templates' sentences and the out-of-domain ones."""
     from voice_local.matcher import known_words  # the matcher builds on this module
@@ -90,7 +108,7 @@ def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]
     rng = random.Random(seed)
     unknown = _data_lines("unknown_items.txt")
     intents = load_templates(locale)
-    shaper = SlotFinder(None, None, known_words(intents))
+    shaper = SlotFinder(None, None, known_words(intents), context_words(locale))
     rows: list[tuple[str, str]] = []
     for intent in intents.values():
         if intent.name in NOT_TRAINED or not intent.templates:
@@ -104,9 +122,7 @@ def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]
                     value = rng.choice(unknown)
                 shape = shape.replace(f"{{{slot}}}", value)
             rows.append((shaper.find(normalize(shape)).shape, intent.name))
-    none_lines = [ln for path in _none_paths(locale) for ln in path.read_text("utf-8")
-                  .splitlines() if ln.strip() and not ln.startswith("#")]
-    rows += [(shaper.find(normalize(line)).shape, NONE) for line in none_lines]
+    rows += [(shaper.find(line).shape, NONE) for line in none_sentences(locale)]
     return rows
 
 

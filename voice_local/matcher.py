@@ -25,7 +25,7 @@ from skill.resolution import ItemIndex
 from skill.spoken_numbers import parse_quantity
 from skill.templates import Choice, IntentTemplates, load_templates
 from voice_local.answers import cancelling_words, hedges, judge
-from voice_local.classifier import NONE, IntentClassifier, classifier_for
+from voice_local.classifier import NONE, IntentClassifier, classifier_for, context_words
 from voice_local.slot_finder import ITEM, NUMBER, PLACEHOLDERS, Found, SlotFinder
 from voice_local.text import (
     drop_hesitations,
@@ -123,7 +123,8 @@ class IntentMatcher:
         self.intents: dict[str, IntentTemplates] = load_templates(locale)
         self._exact = [(name, re.compile("^" + _regex(tpl) + "$"))
                        for name, intent in self.intents.items() for tpl in intent.templates]
-        self.slot_finder = SlotFinder(items, categories, known_words(self.intents))
+        self.slot_finder = SlotFinder(items, categories, known_words(self.intents),
+                                      context_words(locale))
 
     def match(self, text: str, expecting: str | None = None) -> Match:
         """The intent and slots of ``text`` (Fallback when nothing fits); ``expecting`` is

@@ -74,8 +74,11 @@ class SlotFinder:
     """Finds slot values against one catalog's items and categories."""
 
     def __init__(self, items: ItemIndex | None, categories: list[str] | None = None,
-                 known_words: set[str] | None = None) -> None:
+                 known_words: set[str] | None = None,
+                 context_words: frozenset[str] = frozenset()) -> None:
         """``known_words``: the words of the templates (never part of an item's name);
+        ``context_words``: words of requests about other things ("play", "thermostat"),
+        kept in a sentence's shape so that they can tell it is not about shopping;
         ``items`` None finds no catalog items (for training sentences)."""
         self.items = items
         self.categories = {_singular(c.lower()): c for c in (categories or [])}
@@ -87,6 +90,7 @@ class SlotFinder:
                         _singular(category)])
         self.known_words = (known_words or set()) | _NUMBER_WORDS | QUANTITY_WORDS | set(
             PLACEHOLDERS.values()) | set(_ORDINALS)
+        self.context_words = context_words
         self._spelling_list: list[str] | None = None
 
     def find(self, text: str, category_first: bool = False) -> Found:
@@ -117,7 +121,8 @@ class SlotFinder:
         words = _quantities(words, slots)
         # The shape keeps only words the templates know: a reason or a name around the
         # request ("for my nephew, he's turning seven") says nothing about the intent.
-        shape = [w for w in words if w in self.known_words or w in _common_words()]
+        shape = [w for w in words if w in self.known_words or w in _common_words()
+                 or w in self.context_words]
         return Found(" ".join(shape or words), slots, score)
 
     def _without_purpose(self, words: list[str]) -> list[str]:

@@ -37,9 +37,22 @@ def _expand(word: str) -> str:
     return word
 
 
+_CUT_OFF = re.compile(r"\b([a-z]+)-(?=\s|$)")
+"""A word broken off ("wh- what is in my cart", "i need- i need"): never part of the request."""
+_RESTART = re.compile(r"\b([a-z]{1,3})-([a-z]+)")
+"""A stammered start ("y-yes", "s-sonicare"), unlike a hyphenated word ("k-cups")."""
+
+
+def _restarted(match: re.Match) -> str:
+    start, word = match.group(1), match.group(2)
+    return word if word.startswith(start) and len(word) > len(start) else match.group(0)
+
+
 def normalize(text: str) -> str:
-    """Lowercase words: punctuation dropped, hyphens to spaces, contractions expanded."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("-", " ")
+    """Lowercase words: punctuation dropped, hyphens to spaces, contractions expanded, words
+    broken off and stammered starts dropped."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = _CUT_OFF.sub(" ", _RESTART.sub(_restarted, text)).replace("-", " ")
     text = re.sub(r"[^a-z0-9' ]+", " ", text)
     words = [w.strip("'") if w not in ("'em",) else w for w in text.split()]
     spelled = " ".join(_expand(w) for w in words if w)
@@ -88,7 +101,28 @@ def drop_hesitations(text: str) -> str:
                 "no", "yes", "very", "bye")):
             continue
         words.append(word)
-    return " ".join(words)
+    return " ".join(_without_restarts(words))
+
+
+def _without_restarts(words: list[str]) -> list[str]:
+    """Words said again after a restart ("what can i can i do" -> "what can i do"); never
+    numbers, which a PIN or a quantity may repeat ("two five two five")."""
+    for size in (3, 2):
+        i = 0
+        while i + 2 * size <= len(words):
+            said = words[i:i + size]
+            if said == words[i + size:i + 2 * size] and not any(
+                    w.isdigit() or w in _NUMBER_WORDS for w in said):
+                del words[i + size:i + 2 * size]
+            else:
+                i += 1
+    return words
+
+
+_NUMBER_WORDS = frozenset(
+    "zero oh o one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
+    "seventy eighty ninety hundred dozen".split())
 
 
 @lru_cache(maxsize=1)
