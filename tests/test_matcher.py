@@ -17,7 +17,7 @@ from voice_local.matcher import IntentMatcher
 from voice_local.text import normalize
 
 HELD_OUT = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv")
-TUNING = ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev_clinc.tsv")
+TUNING = ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "dev_clinc.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +195,32 @@ def test_a_number_answers_how_many(matcher):
     assert matcher.match("four", "howmany").slots == {"Quantity": "four"}
     assert matcher.match("um three i think", "howmany").intent == "ChangeQuantityIntent"
     assert matcher.match("a few", "howmany").slots == {"Quantity": "a few"}
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("buy a box of cookies and tell me when my last order comes", "BuyIntent"),
+    ("what's in my card", "ReadCartIntent"),
+    ("checkout please, i'm on my break", "CheckoutIntent"),
+    ("order coffee pods and paper towels please", "BuyIntent"),
+    ("roll a dice", "AMAZON.FallbackIntent"),
+    ("flip a coin", "AMAZON.FallbackIntent"),
+    ("ring my sister", "AMAZON.FallbackIntent"),
+])
+def test_second_readings_only_for_the_shop(matcher, text, intent):
+    """Two requests in one breath are answered by the first; a misheard shop word or a
+    clause alone is read again only when the reading is one of the templates' sentences,
+    and never for talk about other things."""
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("hmm... yeah, okay, order it", "AMAZON.YesIntent"),
+    ("yes, quick, before the baby wakes up", "AMAZON.YesIntent"),
+    ("yes, the wine too", "AMAZON.FallbackIntent"),
+    ("yes, but only two", "AMAZON.FallbackIntent"),
+    ("yes, wait", "AMAZON.FallbackIntent"),
+    ("yes, stop asking and order it", "AMAZON.NoIntent"),
+    ("let me confirm and tell you", "AMAZON.FallbackIntent"),
+])
+def test_typed_answers_are_judged_clause_by_clause(matcher, text, intent):
+    assert matcher.match(text, "yesno").intent == intent

@@ -25,6 +25,11 @@ def _words() -> dict:
         "frame_patterns",) else frozenset(value) for key, value in data.items()}
 
 
+def thinking() -> frozenset[str]:
+    """Clauses that only think aloud before the answer ("hmm...", "let me think...")."""
+    return _words()["thinking"]
+
+
 def cancelling_words() -> frozenset[str]:
     """Words that cancel or stop ("abort", "never"...): an answer naming them is no yes."""
     return _words()["cancelling"] | {"never"}
@@ -82,6 +87,8 @@ def judge(text: str) -> Literal["yes", "no"] | None:
     assent = any(t in words["assent"] for t in tokens_assenting) or (
         _has_phrase(text, words["assent"]) and len(negated) == 0)
     hedges = {t for t in tokens if t in words["hedges"]}
+    if _has_phrase(text, words["hedge_phrases"]):
+        hedges.add("later")  # "let me confirm and tell you": not an answer yet
     if hedges <= {"think", "believe"} and _has_phrase(text, words["truth_words"]):
         hedges = set()  # "i believe that is true" is assent; "i think so" is not
     hedged = bool(hedges)

@@ -24,11 +24,15 @@ from dataclasses import dataclass, field
 from skill.resolution import ItemIndex
 from skill.spoken_numbers import parse_quantity
 from skill.templates import Choice, IntentTemplates, load_templates
-from voice_local.answers import cancelling_words, hedges, judge
+from voice_local.answers import cancelling_words, hedges, judge, thinking
 from voice_local.classifier import NONE, IntentClassifier, classifier_for, context_words
 from voice_local.slot_finder import ITEM, NUMBER, PLACEHOLDERS, Found, SlotFinder
+from voice_local.sound_alike import SoundAlikes
 from voice_local.text import (
+    clauses,
+    clauses_of,
     drop_hesitations,
+    first_request,
     mend_homophones,
     normalize,
     strip_fillers,
@@ -45,6 +49,11 @@ NEW_REQUEST_CONFIDENCE = 0.8
 """At a yes/no question, the probability a new request needs instead of an answer."""
 _YES_NO_WORDS = {"yes", "yeah", "yep", "yup", "sure", "okay", "no", "nope", "nah", "naw",
                  "not", "never", "negative", "affirmative", "neither", "none"}
+_SMALL_TALK_STOPS = {"what", "how", "why", "when", "where", "which", "who", "only", "just",
+                     "except", "instead", "too", "also", "more", "less", "another", "other",
+                     "first", "then", "after", "remove", "add", "change", "make",
+                     "different", "cheaper", "smaller", "bigger", "expensive", "wrong"}
+"""Words that make a clause after a yes more than small talk ("yes, the other one too")."""
 PURCHASES = ("BuyIntent", "ReorderIntent", "AddToCartIntent", "CheckoutIntent",
              "ChangeQuantityIntent")
 """Intents that can lead to buying: never answers while the PIN is asked for."""
@@ -125,10 +134,61 @@ class IntentMatcher:
                        for name, intent in self.intents.items() for tpl in intent.templates]
         self.slot_finder = SlotFinder(items, categories, known_words(self.intents),
                                       context_words(locale))
+        self._alikes: SoundAlikes | None = None
 
     def match(self, text: str, expecting: str | None = None) -> Match:
         """The intent and slots of ``text`` (Fallback when nothing fits); ``expecting`` is
-        the kind of answer the skill's open question waits for (see ``EXPECTING``)."""
+        the kind of answer the skill's open question waits for (see ``EXPECTING``).
+
+        Two requests in one breath ("buy cookies and tell me when my order comes") are
+        answered by the first. Words that make no sense as heard get a second reading,
+        never as an answer to a yes/no or PIN question and never as a yes or no: a clause
+        alone ("checkout please, i'm on my break"), or words that sound like the shop's
+        ("what is in my card").
+        """
+        if expecting is None:
+            first = first_request(text)
+            if first is not None:
+                match = self._match_one(first, expecting)
+                if match.intent != FALLBACK:
+                    return match
+        match = self._match_one(text, expecting)
+        if match.intent != FALLBACK or expecting in ("yesno", "pin"):
+            return match
+        # A second reading must be one of the templates' sentences exactly, and a request of
+        # the shop's own (not a "do you know" that the clause alone would be).
+        for reading in (*clauses(text), *self._sound_alike_readings(text)):
+            if self._about_other_things(reading):
+                continue  # "roll a dice" is not "roll a price"
+            second = self._match_one(reading, expecting)
+            if not second.intent.startswith("AMAZON.") and second.intent not in (
+                    "ProvidePinIntent", "SelectItemIntent") and second.score == 100.0:
+                return second
+        return match
+
+    def _about_other_things(self, text: str) -> bool:
+        """Whether ``text`` has words of requests about other things ("timer", "coin")."""
+        return any(w in self.slot_finder.context_words for w in normalize(text).split())
+
+    def _sound_alike_readings(self, text: str) -> list[str]:
+        """``text`` with one word replaced by a word of the shop's that sounds like it."""
+        words = normalize(text).split()
+        readings = []
+        for i, word in enumerate(words):
+            if word in self.slot_finder.known_words or self.items is not None and \
+                    self.slot_finder.item_span([word]) is not None:
+                continue
+            readings += [" ".join([*words[:i], alike, *words[i + 1:]])
+                         for alike in self._sound_alikes.of(word)]
+        return readings[:6]
+
+    @property
+    def _sound_alikes(self) -> SoundAlikes:
+        if self._alikes is None:
+            self._alikes = SoundAlikes(set(word_lists()["sound_alike_targets"]))
+        return self._alikes
+
+    def _match_one(self, text: str, expecting: str | None) -> Match:
         heard = normalize(text)
         plain = strip_fillers(drop_hesitations(heard))
         if not plain:
@@ -137,7 +197,7 @@ class IntentMatcher:
             number = self._how_many(plain)
             if number is not None:
                 return number
-        answer = self._answer(heard, plain, expecting)
+        answer = self._answer(heard, plain, expecting, text)
         if answer is not None:
             return answer
         plain = mend_homophones(plain)
@@ -170,7 +230,31 @@ class IntentMatcher:
             return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
         return None
 
-    def _answer(self, heard: str, plain: str, expecting: str | None) -> Match | None:
+    def _yes_then_small_talk(self, text: str) -> bool:
+        """A typed answer judged clause by clause: thinking aloud first ("hmm... yes, order
+        it"), then a clear yes, then small talk that names nothing ("yes, quick, before the
+        baby wakes up"; not "yes, the wine too", "yes, wait", "yes, but only two")."""
+        parts = [normalize(p) for p in clauses_of(text)]
+        while len(parts) > 1 and parts[0] in thinking():
+            parts = parts[1:]
+        if not parts or judge(parts[0]) != "yes":
+            return False
+        for part in parts[1:]:
+            words = part.split()
+            if judge(part) == "no" or any(
+                    w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - {
+                        "yes", "yeah", "yep", "yup", "sure", "okay"} or w.isdigit()
+                    or w in _SMALL_TALK_STOPS for w in words):
+                return False
+            if self.items is not None and self.slot_finder.find(part).slots.keys() & {
+                    "Quantity", "Ordinal", "Category"} or self.items is not None and any(
+                    self.slot_finder.item_span(words[i:i + n]) is not None
+                    for n in (1, 2, 3) for i in range(len(words))):
+                return False
+        return True
+
+    def _answer(self, heard: str, plain: str, expecting: str | None,
+                raw: str = "") -> Match | None:
         """A yes or no, judged strictly; at a yes/no question a hedge asks again.
 
         Away from a yes/no question only a short answer counts ("no thanks"): "cancel my
@@ -187,6 +271,8 @@ class IntentMatcher:
             answer = judge(text)
             if answer:
                 return Match(YES if answer == "yes" else NO)
+        if expecting == "yesno" and self._yes_then_small_talk(raw):
+            return Match(YES)
         if expecting == "yesno" and any(w in hedges() or w in _YES_NO_WORDS
                                         for w in heard.split()):
             return Match(FALLBACK, score=0.0)  # hedged or mixed: ask again

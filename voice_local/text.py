@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -51,7 +52,8 @@ def _restarted(match: re.Match) -> str:
 def normalize(text: str) -> str:
     """Lowercase words: punctuation dropped, hyphens to spaces, contractions expanded, words
     broken off and stammered starts dropped."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("‘", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))  # "sí" -> "si"
     text = _CUT_OFF.sub(" ", _RESTART.sub(_restarted, text)).replace("-", " ")
     text = re.sub(r"[^a-z0-9' ]+", " ", text)
     words = [w.strip("'") if w not in ("'em",) else w for w in text.split()]
@@ -141,3 +143,36 @@ def _english_words() -> frozenset[str]:
 def is_english_word(word: str) -> bool:
     """Whether ``word`` is an English word (so no misspelling to mend)."""
     return word in _english_words()
+
+
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:!?]|\.{2,}|\s-\s|(?<=\w)\.(?=\s))\s*")
+
+
+def clauses_of(text: str) -> list[str]:
+    """The clauses of typed text, as typed ("yes, go ahead" -> "yes", "go ahead")."""
+    return [p for p in _CLAUSE_BREAK.split(text) if p.strip()]
+
+
+def clauses(text: str) -> list[str]:
+    """The runs of clauses of a typed request, longest first, without the whole
+    ("checkout please, i'm on my break" -> "checkout please", "i'm on my break")."""
+    parts = clauses_of(text)
+    runs = [" ".join(parts[start:start + size]) for size in range(len(parts) - 1, 0, -1)
+            for start in range(len(parts) - size + 1)]
+    return runs
+
+
+def first_request(text: str) -> str | None:
+    """The first of two requests joined in one breath ("buy a box of cookies and tell me
+    when my last order comes"), or None when ``text`` is one request. A list of items
+    ("coffee pods and paper towels") is one request."""
+    words = normalize(text).split()
+    joins = word_lists()["request_joins"]
+    starts = set(word_lists()["request_starts"])
+    for i in range(2, len(words)):
+        for join in joins:
+            size = len(join.split())
+            if words[i:i + size] == join.split() and i + size < len(words) and (
+                    join != "and" or words[i + size] in starts):
+                return " ".join(words[:i])
+    return None
