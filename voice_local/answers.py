@@ -25,6 +25,27 @@ def _words() -> dict:
         "frame_patterns",) else frozenset(value) for key, value in data.items()}
 
 
+def asks_back(text: str) -> bool:
+    """Whether normalized ``text`` is a question back ("is it a good deal", "would you
+    order it"), not an answer; "why not" and "will do" are answers."""
+    words = _words()
+    tokens = text.split()
+    if not tokens:
+        return False
+    asks = tokens[0] in words["question_starts"] or (
+        len(tokens) > 1 and tokens[1] in words["question_pairs"].get(tokens[0], ())) or (
+        tokens[0] in words["wh_questions"] and len(tokens) > 1 and
+        tokens[1] in words["auxiliaries"])
+    return asks and not any(f"{text} ".startswith(f"{phrase} ") for phrase in words["assent"])
+
+
+def is_hedged(text: str) -> bool:
+    """Whether normalized ``text`` hedges ("maybe", "as long as it is free")."""
+    words = _words()
+    return any(t in words["hedges"] for t in text.split()) or _has_phrase(
+        text, words["hedge_phrases"])
+
+
 def thinking() -> frozenset[str]:
     """Clauses that only think aloud before the answer ("hmm...", "let me think...")."""
     return _words()["thinking"]
@@ -63,15 +84,13 @@ def judge(text: str) -> Literal["yes", "no"] | None:
     ``text`` is normalized (``voice_local.text.normalize``): lowercase, contractions expanded.
     """
     words = _words()
+    first, _, rest = text.partition(" ")
+    text = f"{words['first_word'].get(first, first)} {rest}".strip()  # "know thanks"
     text = _unframed(text, words)
     tokens = text.split()
     if not tokens or _has_phrase(text, words["unsure_idioms"]):
         return None
-    asks = tokens[0] in words["question_starts"] or (
-        tokens[0] in words["wh_questions"] and len(tokens) > 1 and
-        tokens[1] in words["auxiliaries"])
-    if asks and not any(
-            f"{text} ".startswith(f"{phrase} ") for phrase in words["assent"]):
+    if asks_back(text):
         return None  # "is it a good deal?": a question back, whatever words it holds
     if _has_phrase(text, words["refusal_idioms"]) and not any(
             t in words["strong_assent"] for t in tokens):

@@ -42,7 +42,7 @@ NOT_TRAINED = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
 SENTENCES_PER_TEMPLATE = 60
 UNKNOWN_ITEM_SHARE = 0.35
 """Of the sentences with an item, how many name a product the store does not sell."""
-_VERSION = 7
+_VERSION = 12
 """Bump when training changes, so cached models are retrained."""
 
 
@@ -64,13 +64,22 @@ class IntentClassifier:
     def rank(self, shape: str, allowed: set[str] | None = None, limit: int = 3) -> list[Ranked]:
         """The most probable intents, best first (``NONE`` among them); with ``allowed``,
         only those, their probabilities given that the answer is one of them."""
-        probabilities = self.pipeline.predict_proba([shape])[0]
+        probabilities = self.pipeline.predict_proba([_without_articles(shape)])[0]
         if allowed is not None:
             keep = [label in allowed for label in self.labels]
             probabilities = probabilities * keep
             probabilities = probabilities / max(probabilities.sum(), 1e-12)
         order = probabilities.argsort()[::-1][:limit]
         return [Ranked(str(self.labels[i]), float(probabilities[i])) for i in order]
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _without_articles(shape: str) -> str:
+    """The shape the classifier sees: "a" or "the" says nothing about the intent, yet the
+    out-of-domain sentences would teach it that "how much is an ..." is not a price."""
+    return " ".join(w for w in shape.split() if w not in _ARTICLES) or shape
 
 
 def _data_lines(name: str) -> list[str]:
@@ -101,6 +110,17 @@ def context_words(locale: str = "en-US") -> frozenset[str]:
         load_templates(locale))
 
 
+@lru_cache(maxsize=4)
+def command_words(locale: str = "en-US") -> frozenset[str]:
+    """The words that start at least two requests about other things and no template
+    sentence ("turn", "dim", "flip"): verbs, never part of a product's name."""
+    from voice_local.matcher import known_words
+
+    counts = Counter(line.split()[0] for line in none_sentences(locale) if line.split())
+    return frozenset(w for w, n in counts.items() if n >= 2) - known_words(
+        load_templates(locale))
+
+
 def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]:
     """``(shape, label)`` pairs: the templates' sentences and the out-of-domain ones."""
     from voice_local.matcher import known_words  # the matcher builds on this module
@@ -108,7 +128,8 @@ def training_rows(locale: str = "en-US", seed: int = 0) -> list[tuple[str, str]]
     rng = random.Random(seed)
     unknown = _data_lines("unknown_items.txt")
     intents = load_templates(locale)
-    shaper = SlotFinder(None, None, known_words(intents), context_words(locale))
+    shaper = SlotFinder(None, None, known_words(intents), context_words(locale),
+                        command_words(locale))
     rows: list[tuple[str, str]] = []
     for intent in intents.values():
         if intent.name in NOT_TRAINED or not intent.templates:
@@ -138,7 +159,7 @@ def train(rows: list[tuple[str, str]]) -> IntentClassifier:
                          ("model", LogisticRegression(C=20.0, max_iter=2000,
                                                       class_weight="balanced"))])
     texts, labels = zip(*rows, strict=True)
-    pipeline.fit(list(texts), list(labels))
+    pipeline.fit([_without_articles(t) for t in texts], list(labels))
     return IntentClassifier(pipeline)
 
 

@@ -24,8 +24,21 @@ from dataclasses import dataclass, field
 from skill.resolution import ItemIndex
 from skill.spoken_numbers import parse_quantity
 from skill.templates import Choice, IntentTemplates, load_templates
-from voice_local.answers import cancelling_words, hedges, judge, thinking
-from voice_local.classifier import NONE, IntentClassifier, classifier_for, context_words
+from voice_local.answers import (
+    asks_back,
+    cancelling_words,
+    hedges,
+    is_hedged,
+    judge,
+    thinking,
+)
+from voice_local.classifier import (
+    NONE,
+    IntentClassifier,
+    classifier_for,
+    command_words,
+    context_words,
+)
 from voice_local.slot_finder import ITEM, NUMBER, PLACEHOLDERS, Found, SlotFinder
 from voice_local.sound_alike import SoundAlikes
 from voice_local.text import (
@@ -33,9 +46,12 @@ from voice_local.text import (
     clauses_of,
     drop_hesitations,
     first_request,
+    is_english_word,
     mend_homophones,
     normalize,
+    request_after_story,
     strip_fillers,
+    without_vocatives,
     word_lists,
 )
 
@@ -67,6 +83,17 @@ _AROUND_A_NUMBER = {"i", "think", "guess", "maybe", "please", "of", "them", "tho
 _AROUND_A_NUMBER |= {"no", "require", "precisely", "exactly", "shall", "put", "me", "down",
                      "about", "around", "maybe", "please", "<units>", "box", "boxes", "pack",
                      "packs", "bottle", "bottles", "bag", "bags", "more", "than", "enough"}
+_REFERS_BACK = {"it", "them", "that", "those", "some", "more", "one"}
+"""Words of a request that point back at the item a story named."""
+_NOT_A_CHOICE = ("AMAZON.CancelIntent", "AMAZON.StopIntent", "AMAZON.HelpIntent",
+                 "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", "AMAZON.MoreIntent", NO,
+                 "ReadCartIntent", "CheckoutIntent", "OrderStatusIntent", "CancelOrderIntent",
+                 "PriceIntent", "AvailabilityIntent", "HandoffIntent", "ClearCartIntent")
+"""Intents that are no answer to "which one?" even when they name an item."""
+_PIN_HOMOPHONES = {"for": "four", "fore": "four", "to": "two", "too": "two", "won": "one",
+                   "ate": "eight", "tree": "three", "sex": "six", "sicks": "six",
+                   "nein": "nine", "free": "three"}
+"""What a recognizer makes of a digit said alone, read as digits only at the PIN question."""
 _HOW_MANY_HOMOPHONES = {"tree": "three", "for": "four", "fore": "four", "to": "two",
                         "too": "two", "won": "one", "ate": "eight", "sex": "six"}
 """What a recognizer makes of a number said alone."""
@@ -133,7 +160,7 @@ class IntentMatcher:
         self._exact = [(name, re.compile("^" + _regex(tpl) + "$"))
                        for name, intent in self.intents.items() for tpl in intent.templates]
         self.slot_finder = SlotFinder(items, categories, known_words(self.intents),
-                                      context_words(locale))
+                                      context_words(locale), command_words(locale))
         self._alikes: SoundAlikes | None = None
 
     def match(self, text: str, expecting: str | None = None) -> Match:
@@ -146,12 +173,17 @@ class IntentMatcher:
         alone ("checkout please, i'm on my break"), or words that sound like the shop's
         ("what is in my card").
         """
+        text = without_vocatives(text)
         if expecting is None:
             first = first_request(text)
             if first is not None:
                 match = self._match_one(first, expecting)
                 if match.intent != FALLBACK:
                     return match
+        if expecting is None and (story := request_after_story(text)) is not None:
+            match = self._after_story(*story)
+            if match is not None:
+                return match
         match = self._match_one(text, expecting)
         if match.intent != FALLBACK or expecting in ("yesno", "pin"):
             return match
@@ -166,6 +198,19 @@ class IntentMatcher:
                 return second
         return match
 
+    def _after_story(self, story: str, request: str) -> Match | None:
+        """The request after a story, with the item the story named when the request
+        says "it" ("... picked up shampoo, so take it out of the cart")."""
+        match = self._match_one(request, None)
+        if match.intent == FALLBACK:
+            return None
+        if "Item" in self.intents[match.intent].slots and "Item" not in match.slots and \
+                _REFERS_BACK & set(request.split()):
+            item = self.slot_finder.find(story).slots.get("Item")
+            if item is not None:
+                return Match(match.intent, {**match.slots, "Item": item}, match.score)
+        return match
+
     def _about_other_things(self, text: str) -> bool:
         """Whether ``text`` has words of requests about other things ("timer", "coin")."""
         return any(w in self.slot_finder.context_words for w in normalize(text).split())
@@ -175,8 +220,7 @@ class IntentMatcher:
         words = normalize(text).split()
         readings = []
         for i, word in enumerate(words):
-            if word in self.slot_finder.known_words or self.items is not None and \
-                    self.slot_finder.item_span([word]) is not None:
+            if self.items is not None and self.slot_finder.item_span([word]) is not None:
                 continue
             readings += [" ".join([*words[:i], alike, *words[i + 1:]])
                          for alike in self._sound_alikes.of(word)]
@@ -194,14 +238,17 @@ class IntentMatcher:
         if not plain:
             return Match(FALLBACK, score=0.0)
         if expecting == "howmany":
-            number = self._how_many(plain)
+            first_clause = strip_fillers(drop_hesitations(normalize(clauses_of(text)[0])))
+            number = self._how_many(plain) or self._how_many(first_clause)
             if number is not None:
-                return number
+                return number  # "five, because there are five of us"
         answer = self._answer(heard, plain, expecting, text)
         if answer is not None:
             return answer
-        plain = mend_homophones(plain)
+        plain = self._unmerged(mend_homophones(plain))
         pin = self.slot_finder.pin(heard)
+        if pin is None and expecting == "pin":  # "for too won ate"
+            pin = self.slot_finder.pin(" ".join(_PIN_HOMOPHONES.get(w, w) for w in heard.split()))
         if pin is not None and (expecting == "pin" or any(
                 w in ("pin", "code", "passcode", "password") for w in heard.split())):
             return Match("ProvidePinIntent", {"Pin": pin})
@@ -219,7 +266,28 @@ class IntentMatcher:
                 best = other
         if expecting == "pin" and best.intent not in WHILE_PIN:
             return Match(FALLBACK, score=0.0)
+        if expecting == "which" and best.intent not in _NOT_A_CHOICE and (
+                found.item_score or "Ordinal" in found.slots):
+            # "the dish soap, not the detergent", "that first one you said": a choice.
+            slots = {k: v for k, v in found.slots.items() if k in ("Item", "Ordinal")}
+            return Match("SelectItemIntent", slots, best.score)
         return best
+
+    def _unmerged(self, plain: str) -> str:
+        """Two words a keyboard or recognizer ran together ("mycart", "getmore") split
+        apart, when both halves are words of the templates."""
+        words = []
+        for word in plain.split():
+            if len(word) >= 5 and self.slot_finder._unknown(word) and not is_english_word(word):
+                split = next((f"{word[:i]} {word[i:]}" for i in range(2, len(word) - 1)
+                              if self._plain_word(word[:i]) and self._plain_word(word[i:])),
+                             None)
+                word = split or word
+            words.append(word)
+        return " ".join(words)
+
+    def _plain_word(self, word: str) -> bool:
+        return word in self.slot_finder.known_words and (len(word) > 2 or word in ("my", "me"))
 
     def _how_many(self, plain: str) -> Match | None:
         """A number said to "how many?" ("um three i think", "no, just one", "for boxes")."""
@@ -241,7 +309,7 @@ class IntentMatcher:
             return False
         for part in parts[1:]:
             words = part.split()
-            if judge(part) == "no" or any(
+            if judge(part) == "no" or is_hedged(part) or asks_back(part) or any(
                     w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - {
                         "yes", "yeah", "yep", "yup", "sure", "okay"} or w.isdigit()
                     or w in _SMALL_TALK_STOPS for w in words):
@@ -265,8 +333,9 @@ class IntentMatcher:
             texts = tuple(t for t in texts if len(t.split()) <= 3 and not any(
                 w in cancelling_words() for w in t.split()) and any(
                 w in _YES_NO_WORDS for w in t.split()))
-        if any(w in hedges() for w in heard.split()):
-            texts = texts[:1]  # "mm mm hmm hmm" is not "yes" once its hesitations are gone
+        if any(w in hedges() for w in heard.split()) or asks_back(heard):
+            texts = texts[:1]  # "mm mm hmm hmm" is not "yes" once its hesitations are gone;
+            # nor "would you order it" once "would you" is taken for politeness
         for text in texts:
             answer = judge(text)
             if answer:

@@ -53,6 +53,8 @@ _MULTIWORD_QUANTITIES = sorted(
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
              "3rd": 3, "4th": 4, "5th": 5, "last": -1, "latter": -1, "former": 1, "top": 1,
              "bottom": -1}
+_REASONS = {"before", "because", "cause", "since", "while", "cos", "coz"}
+"""Words that start a reason after a request ("... before the baby wakes up")."""
 _PRONOUN_ONE_BEFORE = {"the", "that", "this", "which", "another", "no", "other", "first",
                        "second", "third", "last", "big", "small", "cheaper", "each",
                        "every", "any", "same", "right", "wrong"}
@@ -75,10 +77,13 @@ class SlotFinder:
 
     def __init__(self, items: ItemIndex | None, categories: list[str] | None = None,
                  known_words: set[str] | None = None,
-                 context_words: frozenset[str] = frozenset()) -> None:
+                 context_words: frozenset[str] = frozenset(),
+                 command_words: frozenset[str] = frozenset()) -> None:
         """``known_words``: the words of the templates (never part of an item's name);
         ``context_words``: words of requests about other things ("play", "thermostat"),
         kept in a sentence's shape so that they can tell it is not about shopping;
+        ``command_words``: the verbs those requests start with ("turn", "set"), never part
+        of a product's name;
         ``items`` None finds no catalog items (for training sentences)."""
         self.items = items
         self.categories = {_singular(c.lower()): c for c in (categories or [])}
@@ -91,6 +96,7 @@ class SlotFinder:
         self.known_words = (known_words or set()) | _NUMBER_WORDS | QUANTITY_WORDS | set(
             PLACEHOLDERS.values()) | set(_ORDINALS)
         self.context_words = context_words
+        self.command_words = command_words
         self._spelling_list: list[str] | None = None
 
     def find(self, text: str, category_first: bool = False) -> Found:
@@ -132,10 +138,14 @@ class SlotFinder:
             if words[i] in ("for", "from", "on", "at", "off") and i > 1:
                 rest = [w for w in words[i + 1:] if w not in ("my", "the", "our", "his", "her",
                                                               "a", "their", "your", "s")]
-                if rest and all(self._unknown(w) for w in rest) and (
+                if rest and any(self._unknown(w) for w in rest) and all(
+                        self._unknown(w) or w in _common_words() for w in rest) and (
                         self.items is None or self._best_span(rest) is None) and (
                         self.items is None or self._best_span(words[:i]) is not None):
                     return words[:i]  # "from walmart", "for my grandson's birthday"
+            if words[i] in _REASONS and i > 1 and any(self._unknown(w) for w in words[i + 1:]) \
+                    and (self.items is None or self._best_span(words[i + 1:]) is None):
+                return words[:i]  # "before this little guy pulls the tablecloth off"
         return words
 
     def _list_end(self, words: list[str], end: int) -> int:
@@ -192,8 +202,10 @@ class SlotFinder:
                 current = []
         if current:
             runs.append(current)
-        if len(runs) > 1 and any(w in word_lists()["corrections"] for w in text.split()):
-            runs = runs[-1:]  # "eight one, no wait, eight two one three"
+        if len(runs) > 1 and (any(w in word_lists()["corrections"] for w in text.split()) or
+                              all(r == runs[-1][:len(r)] for r in runs[:-1])):
+            runs = runs[-1:]  # "eight one, no wait, eight two one three"; "five one... five
+            # one eight eight"
         if len(runs) != 1:
             return None
         return parse_pin(" ".join(runs[0]))
@@ -257,7 +269,7 @@ class SlotFinder:
     def _unknown(self, word: str) -> bool:
         """A word no template uses and no common English function word: part of a name."""
         return word not in self.known_words and word not in ITEM_FILLERS and \
-            word not in _common_words()
+            word not in _common_words() and word not in self.command_words
 
     def _best_span(self, words: list[str]) -> tuple[int, int, float] | None:
         """The longest, best-resolving run of words that names an item: (start, end, score)."""

@@ -44,6 +44,10 @@ _RESTART = re.compile(r"\b([a-z]{1,3})-([a-z]+)")
 """A stammered start ("y-yes", "s-sonicare"), unlike a hyphenated word ("k-cups")."""
 
 
+_DROPPED_G = re.compile(r"\b(\w{2,})in'(?=\s|$|[,.!?])")
+"""A dropped g ("comin'", "fixin'")."""
+
+
 def _restarted(match: re.Match) -> str:
     start, word = match.group(1), match.group(2)
     return word if word.startswith(start) and len(word) > len(start) else match.group(0)
@@ -54,6 +58,7 @@ def normalize(text: str) -> str:
     broken off and stammered starts dropped."""
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("‘", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c))  # "sí" -> "si"
+    text = _DROPPED_G.sub(r"\1ing", text)  # "comin'" -> "coming"
     text = _CUT_OFF.sub(" ", _RESTART.sub(_restarted, text)).replace("-", " ")
     text = re.sub(r"[^a-z0-9' ]+", " ", text)
     words = [w.strip("'") if w not in ("'em",) else w for w in text.split()]
@@ -151,6 +156,30 @@ _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:!?]|\.{2,}|\s-\s|(?<=\w)\.(?=\s))\s*")
 def clauses_of(text: str) -> list[str]:
     """The clauses of typed text, as typed ("yes, go ahead" -> "yes", "go ahead")."""
     return [p for p in _CLAUSE_BREAK.split(text) if p.strip()]
+
+
+def without_vocatives(text: str) -> str:
+    """Typed text without a clause that only names who is spoken to ("what's in the trolley
+    at the minute, pet?" -> "what's in the trolley at the minute")."""
+    parts = clauses_of(text)
+    vocatives = set(word_lists()["vocatives"])
+    kept = [p for p in parts if normalize(p) not in vocatives]
+    return ", ".join(kept) if kept and len(kept) < len(parts) else text
+
+
+def request_after_story(text: str) -> tuple[str, str] | None:
+    """(story, request) when a request follows a story ("my husband already picked up
+    shampoo, so take it out of the cart"), else None."""
+    words = normalize(text).split()
+    starts = set(word_lists()["request_starts"]) | {"could", "can", "please", "order",
+                                                     "buy", "get", "never", "just", "put"}
+    for i in range(len(words) - 2, 1, -1):
+        for join in word_lists()["request_after"]:
+            size = len(join.split())
+            if words[i:i + size] == join.split() and i + size < len(words) and \
+                    words[i + size] in starts:
+                return " ".join(words[:i]), " ".join(words[i + size:])
+    return None
 
 
 def clauses(text: str) -> list[str]:
