@@ -94,7 +94,7 @@ def test_persona_answers_at_a_yes_no_question(matcher, capsys):
     as ``talk`` matches them at the purchase question."""
     heard = {name: [matcher.match(t, "yesno").intent for t in answers(name)] for name in (
         "heldout5_answers_yes.txt", "heldout5_answers_no.txt", "heldout5_answers_unsure.txt",
-        *(f"dev{n}_answers_{kind}.txt" for n in ("", "3", "4") for kind in ("no", "unsure")))}
+        *(f"dev{n}_answers_{kind}.txt" for n in ("", "3", "4", "5") for kind in ("no", "unsure")))}
     heard = {name.replace("dev_", "dev1_"): v for name, v in heard.items()}
     with capsys.disabled():
         for name, intents in heard.items():

@@ -84,6 +84,7 @@ def judge(text: str) -> Literal["yes", "no"] | None:
     ``text`` is normalized (``voice_local.text.normalize``): lowercase, contractions expanded.
     """
     words = _words()
+    text = " ".join(_shortened(t, words) for t in text.split())  # "yasss", "noooo"
     first, _, rest = text.partition(" ")
     text = f"{words['first_word'].get(first, first)} {rest}".strip()  # "know thanks"
     text = _unframed(text, words)
@@ -119,15 +120,18 @@ def judge(text: str) -> Literal["yes", "no"] | None:
             return None if len(tokens) == 1 and text != "cancel" else "no"
         if _has_phrase(text, words["purchase_refusals"]):
             return "no"  # "yeah don't order it"
+        if any(t in words["unsure_words"] for t in tokens):
+            return None  # "i have no idea", "i am not able to say": unsure, ask again
         if hedged or any(t in words["strong_assent"] for t in tokens_assenting):
             return None  # "maybe not", "yes no", "yeah but not now": ask again
         if all(t in words["refusal_words"] or t in words["negative"] or (
                 t in words["function_words"] and t not in words["strong_assent"])
                for t in tokens):
             return "no"
-        if tokens[0] in words["leading_refusals"] and not any(
-                t in words["strong_assent"] for t in tokens):
-            return "no"  # "no, it is too much money": a refusal and its reason
+        if (tokens[0] in words["leading_refusals"] or any(
+                t in words["strong_refusals"] for t in tokens)) and not any(
+                t in words["strong_assent"] or t in words["assent"] for t in tokens):
+            return "no"  # "no, it is too much money", "mum says no, so no"
         return None
     if not assent or hedged:
         return None
@@ -151,6 +155,17 @@ def _unframed(text: str, words: dict) -> str:
         if stripped.strip():
             padded = stripped
     return " ".join(padded.split())
+
+
+def _shortened(token: str, words: dict) -> str:
+    """A word said long ("yasss", "noooo", "pleeease") as it is written, when that is a word
+    of the lists."""
+    if not re.search(r"(\w)\1\1", token):
+        return token
+    once = re.sub(r"(\w)\1+", r"\1", token)
+    twice = re.sub(r"(\w)\1+", r"\1\1", token)
+    known = words["assent"] | words["negative"] | words["beside_assent"] | words["function_words"]
+    return next((t for t in (twice, once) if t in known), once)
 
 
 def _idioms(text: str, words: dict) -> list[str]:

@@ -305,9 +305,11 @@ class IntentMatcher:
         parts = [normalize(p) for p in clauses_of(text)]
         while len(parts) > 1 and parts[0] in thinking():
             parts = parts[1:]
-        if not parts or judge(parts[0]) != "yes":
+        verdicts = [judge(p) for p in parts]
+        if "yes" not in verdicts or "no" in verdicts:
             return False
-        for part in parts[1:]:
+        first_yes = verdicts.index("yes")
+        for part in parts[:first_yes] + parts[first_yes + 1:]:  # "duh, yes"; "yes, quick, ..."
             words = part.split()
             if judge(part) == "no" or is_hedged(part) or asks_back(part) or any(
                     w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - {
