@@ -3,9 +3,10 @@
 Held-out sets (never tuned on; see each file's header for how it was made):
 ``heldout.tsv`` (written from personas before tuning), ``heldout_clinc.tsv`` (human-written,
 CLINC150 test/val), ``heldout_fresh.tsv`` (written after the first round of tuning),
-``heldout_personas5.tsv`` (written after the second round, with new personas).
-Tuning sets: ``dev.tsv``, ``dev2.tsv``, ``dev3.tsv``, ``dev4.tsv`` (persona-written, looked
-at), ``dev_clinc.tsv`` (CLINC150 train).
+``heldout_personas5.tsv`` (written after the second round, with new personas; its misses
+were looked at once), ``heldout_check7.tsv`` (written after the third round, only measured).
+Tuning sets: ``dev.tsv``, ``dev2.tsv``, ``dev3.tsv``, ``dev4.tsv``, ``dev6.tsv`` (persona-written,
+looked at), ``dev_clinc.tsv`` (CLINC150 train).
 """
 
 import time
@@ -18,8 +19,9 @@ from voice_local.answers import judge
 from voice_local.matcher import IntentMatcher
 from voice_local.text import normalize
 
-HELD_OUT = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv", "heldout_personas5.tsv")
-TUNING = ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "dev_clinc.tsv")
+HELD_OUT = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv", "heldout_personas5.tsv",
+            "heldout_check7.tsv")
+TUNING = ("dev.tsv", "dev2.tsv", "dev3.tsv", "dev4.tsv", "dev6.tsv", "dev_clinc.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +68,9 @@ def test_held_out_sets_are_large_and_say_how_they_were_made():
 
 
 HELD_OUT_FLOOR = (0.94, 0.93)
-"""Intent, and intent + slots, over the four held-out sets, measured at 94.6% and 93.9% (issue
-11 asks 95% and 93%); without the newest, hardest set (heldout_personas5) 95.9% and 95.3%."""
+"""Intent, and intent + slots, over the five held-out sets (2,481 lines), measured at 94.2% and
+93.3% (issue 11 asks 95% and 93%): 98.6% on the first set, 94.8-94.9% on the CLINC and fresh
+ones, 89-90% on the two written after tuning with new personas (dialects, stories, stammers)."""
 
 
 def test_typed_accuracy_on_the_held_out_sets(matcher, capsys):
@@ -94,6 +97,7 @@ def test_persona_answers_at_a_yes_no_question(matcher, capsys):
     as ``talk`` matches them at the purchase question."""
     heard = {name: [matcher.match(t, "yesno").intent for t in answers(name)] for name in (
         "heldout5_answers_yes.txt", "heldout5_answers_no.txt", "heldout5_answers_unsure.txt",
+        "heldout7_answers_yes.txt", "heldout7_answers_no.txt", "heldout7_answers_unsure.txt",
         *(f"dev{n}_answers_{kind}.txt" for n in ("", "3", "4", "5") for kind in ("no", "unsure")))}
     heard = {name.replace("dev_", "dev1_"): v for name, v in heard.items()}
     with capsys.disabled():
@@ -101,8 +105,9 @@ def test_persona_answers_at_a_yes_no_question(matcher, capsys):
             print(f"\n{name}: {intents.count('AMAZON.YesIntent')} yes, "
                   f"{intents.count('AMAZON.NoIntent')} no of {len(intents)}", end="")
         print()
-    yes = heard["heldout5_answers_yes.txt"]
-    assert yes.count("AMAZON.YesIntent") >= 0.95 * len(yes)  # measured 150/150
+    for name in ("heldout5_answers_yes.txt", "heldout7_answers_yes.txt"):
+        yes = heard[name]
+        assert yes.count("AMAZON.YesIntent") >= 0.95 * len(yes)  # measured 150 and 148 of 150
     for name, intents in heard.items():
         if "_yes" not in name:
             assert "AMAZON.YesIntent" not in intents, name

@@ -189,11 +189,15 @@ class IntentMatcher:
             return match
         # A second reading must be one of the templates' sentences exactly, and a request of
         # the shop's own (not a "do you know" that the clause alone would be).
-        for reading in (*clauses(text), *self._sound_alike_readings(text)):
+        readings = [(r, False) for r in clauses(text)]
+        readings += [(r, True) for r in self._sound_alike_readings(text)]
+        for reading, sounds_alike in readings:
             if self._about_other_things(reading):
                 continue  # "roll a dice" is not "roll a price"
             second = self._match_one(reading, expecting)
-            if not second.intent.startswith("AMAZON.") and second.intent not in (
+            built_in = second.intent.startswith("AMAZON.") and (
+                not sounds_alike or second.intent in (YES, NO))  # "go bag" is "go back"
+            if not built_in and second.intent not in (
                     "ProvidePinIntent", "SelectItemIntent") and second.score == 100.0:
                 return second
         return match

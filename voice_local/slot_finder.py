@@ -107,7 +107,7 @@ class SlotFinder:
         for a product the store does not have ("add *almond milk* to my list"): the sentence
         keeps its shape, and the skill can say it does not sell that.
         """
-        words = self._without_purpose(_corrected(text.split()))
+        words = self._without_purpose(_corrected(_numbers_heard(text.split())))
         slots: dict[str, str] = {}
         if category_first:
             words = self._categories(words, slots, self.category_words)
@@ -323,6 +323,20 @@ def _common_words() -> frozenset[str]:
     from voice_local.answers import function_words
 
     return function_words()
+
+
+def _numbers_heard(words: list[str]) -> list[str]:
+    """A number a recognizer wrote as its homophone, where only a number fits: before a
+    unit ("order to bags of dog food") or after "to" at the end ("change it too for")."""
+    heard = list(words)
+    for i, word in enumerate(heard):
+        if word in ("to", "too") and i + 1 < len(heard) and heard[i + 1] in UNIT_WORDS - {
+                "can", "case"} and i > 0 and heard[i - 1] not in ("up", "down"):
+            heard[i] = "two"
+        if word in ("for", "four") and i == len(heard) - 1 and i > 0 and heard[i - 1] in (
+                "to", "too", "two"):
+            heard[i - 1:] = ["to", "four"]
+    return heard
 
 
 def _corrected(words: list[str]) -> list[str]:
