@@ -24,7 +24,8 @@ from rapidfuzz import fuzz, utils
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from skill.catalog import CatalogItem, catalog_fingerprint
+from skill.catalog import CatalogItem
+from skill.catalog_version import EVERYTHING, changes_between, current_version, uncommitted
 from skill.item_index import AliasIndex, score_aliases, squash
 
 MATCH_THRESHOLD = 75.0
@@ -141,24 +142,71 @@ def only_close(resolution: Resolution) -> tuple[Candidate, ...]:
 
 
 class CatalogResolver:
-    """Resolves against the catalog in the database, rebuilding its index when it changes."""
+    """Resolves against the catalog in the database, keeping its index in step.
+
+    The index is built once, then kept at the catalog's version (``skill.catalog_version``,
+    read in the caller's transaction): items changed since are re-read and re-indexed one by
+    one. A session with catalog changes of its own not yet committed sees them in the index
+    too; those items are re-read from what was committed at the next call.
+    """
+
+    REBUILD_SHARE = 0.2
+    """More changes than this share of the catalog: re-read it whole."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index: ItemIndex | None = None
-        self._fingerprint: tuple | None = None
+        self._version = -1
+        self._suspect: set[str] = set()
+        """Skus indexed from a transaction that may not have committed."""
 
     def index(self, session: Session) -> ItemIndex:
-        """The index for the catalog as it is now."""
-        fingerprint = catalog_fingerprint(session)
+        """The index for the catalog as ``session`` sees it now."""
+        version = current_version(session)
+        mine, bumps = uncommitted(session)
         with self._lock:
-            if self._index is None or fingerprint != self._fingerprint:
-                rows = session.execute(select(CatalogItem.sku, CatalogItem.name,
-                                              CatalogItem.synonyms)).all()
-                self._index = ItemIndex([(sku, name, [name, *synonyms])
-                                         for sku, name, synonyms in rows])
-                self._fingerprint = fingerprint
+            committed = version - bumps
+            if self._index is None or EVERYTHING in mine:
+                self._rebuild(session)
+            elif committed != self._version or (self._suspect and not mine):
+                self._catch_up(session, committed)
+            if self._index is not None and mine:
+                self._reread(session, {s for s in mine if s is not None})
+                self._suspect |= {s for s in mine if s is not None}
+            elif not mine:
+                self._suspect.clear()
+            self._version = committed
+            assert self._index is not None
             return self._index
+
+    def _rebuild(self, session: Session) -> None:
+        rows = session.execute(select(CatalogItem.sku, CatalogItem.name,
+                                      CatalogItem.synonyms)).all()
+        self._index = ItemIndex([(sku, name, [name, *synonyms]) for sku, name, synonyms in rows])
+        self._suspect = set(uncommitted(session)[0]) - {EVERYTHING}  # type: ignore[arg-type]
+
+    def _catch_up(self, session: Session, committed: int) -> None:
+        """Re-index what changed between the index's version and ``committed``."""
+        assert self._index is not None
+        changes = changes_between(session, self._version, committed)
+        skus = {s for found in changes.values() for s in found} | self._suspect
+        if set(changes) != set(range(self._version + 1, committed + 1)) or EVERYTHING in skus \
+                or len(skus) > max(1000, self.REBUILD_SHARE * len(self._index)):
+            self._rebuild(session)  # the log no longer reaches back, or most things changed
+            return
+        self._reread(session, skus)  # type: ignore[arg-type]
+
+    def _reread(self, session: Session, skus: set[str]) -> None:
+        assert self._index is not None
+        rows = {sku: (name, synonyms) for sku, name, synonyms in session.execute(
+            select(CatalogItem.sku, CatalogItem.name, CatalogItem.synonyms)
+            .where(CatalogItem.sku.in_(skus)))} if skus else {}
+        for sku in skus:
+            if sku in rows:
+                name, synonyms = rows[sku]
+                self._index.add(sku, name, [name, *synonyms])
+            else:
+                self._index.remove(sku)
 
     def resolve(self, session: Session, text: str, *, limit: int = 5) -> Resolution:
         """Resolve ``text`` against the current catalog."""
