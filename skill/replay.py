@@ -54,10 +54,11 @@ class ReplayGuard:
         """Record the request (timestamp ``stamped``) in ``session``'s transaction; False if
         it was recorded before (a replay)."""
         dialect = session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SeenRequest)
-        statement = insert.values(fingerprint=print_,
-                                  expires_at=stamped + WINDOW).on_conflict_do_nothing()
-        inserted = session.execute(statement).rowcount == 1
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            SeenRequest.__table__)
+        statement = insert.values(fingerprint=print_, expires_at=stamped + WINDOW) \
+            .on_conflict_do_nothing().returning(SeenRequest.__table__.c.fingerprint)
+        inserted = session.connection().execute(statement).first() is not None
         self._purge(session)
         return inserted
 
