@@ -68,5 +68,6 @@ class ReplayGuard:
             if now - self._last_purge < PURGE_EVERY:
                 return
             self._last_purge = now
-        session.execute(delete(SeenRequest).where(
-            SeenRequest.expires_at < utcnow() - _CLOCK_SLACK))
+        table = SeenRequest.__table__
+        session.connection().execute(delete(table).where(
+            table.c.expires_at < utcnow() - _CLOCK_SLACK))

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from skill.db import (
+    commit_without_waiting_if_unwritten,
     make_engine,
     resolve_db_url,
     schema_revision,
@@ -79,6 +80,7 @@ class Runtime:
                 yield session
             finally:
                 _turn.reset(token)
+            commit_without_waiting_if_unwritten(session)
 
     def seed_demo(self) -> bool:
         """Load the demo catalog and account if the catalog is empty."""

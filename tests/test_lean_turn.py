@@ -120,3 +120,35 @@ def test_certificate_validation_is_kept_until_the_certificate_expires(ca, backen
     with pytest.raises(verification.VerificationFailed, match="not valid"):
         request_at(now + timedelta(minutes=11))  # past the leaf's expiry: refused
     assert len(validations) == 2
+
+
+def test_only_a_turn_that_wrote_nothing_commits_without_waiting_for_the_disk(runtime, ca,
+                                                                              backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite cannot change its safety level inside a transaction")
+    client = _app(runtime, ca)
+    dialog = Dialog(lambda body: _post(client, ca, body).get_json(), user_id="demo")
+    seen = _statements(runtime)
+    dialog.intent("ReorderIntent", Item="coffee pods")  # a question: nothing written
+    assert any("synchronous_commit" in s for s in seen)
+    seen.clear()
+    dialog.intent("AMAZON.YesIntent")  # an order: its commit waits for the disk
+    assert "is placed" in dialog.speech
+    assert not any("synchronous_commit" in s for s in seen)
+
+
+def test_fingerprints_out_of_the_window_are_purged(runtime):
+    from sqlalchemy import func, select
+
+    from skill.db import utcnow
+    from skill.replay import ReplayGuard, SeenRequest
+
+    guard = ReplayGuard()
+    with runtime.transaction() as session:
+        assert guard.first_delivery(session, "old", utcnow() - timedelta(minutes=10))
+    with runtime.transaction() as session:
+        guard._last_purge = 0.0  # a minute later
+        assert guard.first_delivery(session, "new", utcnow())
+        assert not guard.first_delivery(session, "new", utcnow())
+        assert set(session.scalars(select(SeenRequest.fingerprint))) == {"new"}
+        assert session.scalar(select(func.count()).select_from(SeenRequest)) == 1
