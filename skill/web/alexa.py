@@ -106,7 +106,9 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
                         session, replay, stamped):
                     raise _Replayed
                 response = skill.invoke(envelope, context={"channel": "alexa"})
-                encoded = json.dumps(_serializer.serialize(response)).encode()
+            # Serialized after the commit: row locks (an item's stock) are held no longer
+            # than the turn's own work.
+            encoded = json.dumps(_serializer.serialize(response)).encode()
         except _Replayed:
             return _bad_request("request was already received")
         except AskSdkException as exc:
