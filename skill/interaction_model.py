@@ -93,13 +93,13 @@ def slot_value(sku: str, name: str, synonyms: list[str]) -> dict:
 def item_type_values(session: Session) -> list[dict]:
     """The ``CATALOG_ITEM`` values, the items shoppers buy most first (by how many order
     lines name them; then by category and name, the order they are written in)."""
-    bought = func.count(OrderLine.id)
+    bought = select(OrderLine.item_id, func.count().label("lines")) \
+        .group_by(OrderLine.item_id).subquery()
     rows = session.execute(
         select(CatalogItem.sku, CatalogItem.name, CatalogItem.synonyms)
-        .outerjoin(OrderLine, OrderLine.item_id == CatalogItem.id)
-        .group_by(CatalogItem.id, CatalogItem.sku, CatalogItem.name, CatalogItem.synonyms,
-                  CatalogItem.category)
-        .order_by(bought.desc(), CatalogItem.category, CatalogItem.name)).all()
+        .outerjoin(bought, bought.c.item_id == CatalogItem.id)
+        .order_by(func.coalesce(bought.c.lines, 0).desc(), CatalogItem.category,
+                  CatalogItem.name)).all()
     return [slot_value(sku, name, synonyms or []) for sku, name, synonyms in rows]
 
 
