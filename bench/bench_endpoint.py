@@ -57,13 +57,41 @@ def summary(name: str, latencies: list[float]) -> float:
     return rps
 
 
+def protection_costs(reorder_turn, seconds: float) -> None:
+    """What binding the purchase question costs: the replay table's write (with it and
+    without it, same turn) and signing and checking a pending purchase question (HMAC)."""
+    from skill import replay
+    from skill.signing import sign, verified
+
+    with_table = statistics.median(measure(reorder_turn, seconds))
+    original = replay.ReplayGuard.first_delivery
+    replay.ReplayGuard.first_delivery = lambda self, session, print_, stamped: True
+    try:
+        without = statistics.median(measure(reorder_turn, seconds))
+    finally:
+        replay.ReplayGuard.first_delivery = original
+    question = {"kind": "purchase", "session": "amzn1.echo-api.session.1", "at": "2026-11-23",
+                "pending": {"lines": [{"sku": "CF-PODS-24", "quantity": 2}], "total": 3853,
+                            "step": "confirm", "repeat_of": {}}}
+    start = time.perf_counter()
+    for _ in range(2000):
+        verified("k" * 32, sign("k" * 32, question, "demo"), "demo")
+    hmac_ms = (time.perf_counter() - start) / 2000 * 1000
+    print(f"replay table: p50 {with_table * 1000:.2f} ms with it, {without * 1000:.2f} ms "
+          f"without ({(with_table - without) * 1000:+.2f} ms a turn); signing and checking "
+          f"a purchase question (HMAC): {hmac_ms:.3f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--protection", action="store_true",
+                        help="also measure what the replay table and the HMAC cost")
     args = parser.parse_args()
     ca = SigningCA.create()
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = Runtime.open(f"sqlite:///{tmp}/bench.db")
+        runtime = Runtime.open(args.db or f"sqlite:///{tmp}/bench.db")
         runtime.seed_demo()
         app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True,
                                             cert_fetcher=lambda url: ca.chain_pem(),
@@ -85,11 +113,14 @@ def main() -> None:
             assert response.status_code == 200
 
         reorder_turn(), bare_turn()  # warm caches (certificate, resolver index)
-        print(f"{args.seconds:.0f} s each, one thread, in-process WSGI")
+        print(f"{args.seconds:.0f} s each, one thread, in-process WSGI, "
+              f"{runtime.engine.dialect.name}")
         alexa_rps = summary("POST /alexa (reorder)", measure(reorder_turn, args.seconds))
         bare_rps = summary("bare Flask JSON", measure(bare_turn, args.seconds))
         print(f"ratio: /alexa reorder turn runs at {alexa_rps / bare_rps:.2f}x the bare "
               f"endpoint's throughput ({bare_rps / alexa_rps:.1f}x slower)")
+        if args.protection:
+            protection_costs(reorder_turn, args.seconds)
         runtime.engine.dispose()
 
 

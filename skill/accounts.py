@@ -9,9 +9,9 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, select
+from sqlalchemy import JSON, Boolean, Integer, String, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from skill.catalog import Restriction
 from skill.db import Base, UTCDateTime, utcnow
@@ -75,14 +75,30 @@ def pin_matches(pin_hash: str, pin: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
+_LOCKED_ACCOUNTS = "voicecart_locked_accounts"
+"""``Session.info`` key: accounts locked in the current transaction, by user id."""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the locks end with the outermost transaction
+        session.info.pop(_LOCKED_ACCOUNTS, None)
+
+
 def find_account(session: Session, user_id: str, *, lock: bool = False) -> Account | None:
     """The account of ``user_id``, or None. With ``lock`` the row stays locked until the
     transaction ends, so two speakers on one account take turns (PostgreSQL; SQLite's
     writers are serialized anyway) and each sees what the other's turn wrote."""
+    loaded = session.info.get(_LOCKED_ACCOUNTS, {})
+    if user_id in loaded:  # locked earlier in this transaction: what it holds is current
+        return loaded[user_id]
     query = select(Account).where(Account.user_id == user_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(query)
+    account = session.scalar(query)
+    if lock and account is not None:
+        session.info.setdefault(_LOCKED_ACCOUNTS, {})[user_id] = account
+    return account
 
 
 def list_accounts(session: Session, *, limit: int = 500) -> list[Account]:

@@ -608,8 +608,13 @@ def model() -> None:
 def model_build(ctx: click.Context, locale: str, output: Path | None) -> None:
     """Regenerate the item slot type from the catalog."""
     with _runtime(ctx).transaction() as session:
-        path, count = interaction_model.rebuild_file(session, locale, output)
-    click.echo(f"wrote {path} with {count} items")
+        built = interaction_model.build_file(session, locale, output)
+    click.echo(f"wrote {built.path} with {built.count} items")
+    if built.left_out:
+        shown = ", ".join(built.left_out[:5])
+        click.echo(f"left out {len(built.left_out)} items bought least, to stay within "
+                   f"Alexa's limits ({shown}{', ...' if len(built.left_out) > 5 else ''}); "
+                   "each shopper's own items are sent at launch as dynamic entities")
 
 
 @model.command("check")

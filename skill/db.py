@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -171,6 +177,41 @@ def schema_revision(engine: Engine) -> tuple[str | None, str]:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+WROTE = "voicecart_wrote"
+"""``Session.info`` key: the transaction wrote through the ORM (a flush or a bulk statement)."""
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
+
+
+def commit_without_waiting_if_unwritten(session: Session) -> bool:
+    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk
+    if it wrote nothing through the ORM (only bookkeeping such as a request fingerprint,
+    which is worthless after a crash anyway); PostgreSQL stays consistent either way. True
+    when relaxed. SQLite cannot change its safety level inside a transaction: unchanged."""
+    if session.info.get(WROTE):
+        return False
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    return True
 
 
 @contextmanager

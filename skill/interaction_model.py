@@ -13,12 +13,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from ask_sdk_model.dialog import DynamicEntitiesDirective
+from ask_sdk_model.er.dynamic import Entity, EntityListItem, EntityValueAndSynonyms, UpdateBehavior
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from skill.catalog import list_items
+from skill.catalog import CatalogItem
 from skill.errors import VoiceCartError
+from skill.orders import OrderLine
 from skill.templates import load_templates
 
 ITEM_TYPE = "CATALOG_ITEM"
@@ -30,7 +35,14 @@ stays small (the local matcher trains on more)."""
 MAX_SAMPLES = 4_000
 """VoiceCart's own ceiling on samples in one model, well inside what the console accepts."""
 MAX_MODEL_BYTES = 1_500_000
-"""A model file larger than this is refused before the console would."""
+"""A model file larger than this is refused before the console would (Alexa's limit on an
+interaction model is 1.5 MB; measured on the file as written, indented)."""
+MAX_SLOT_VALUES = 50_000
+"""Alexa's limit on custom slot values, totalled across every custom slot type of a skill;
+synonyms are counted too, to be safe."""
+MAX_DYNAMIC_VALUES = 100
+"""Alexa's limit on the values of a ``Dialog.UpdateDynamicEntities`` directive (synonyms
+counted too, to be safe)."""
 MAX_SAMPLE_CHARS = 200
 
 _SAMPLE_WORD = re.compile(r"^(\{[A-Za-z][A-Za-z0-9_]*\}|[A-Za-z]+(?:'[A-Za-z]+)?|[A-Za-z]\.)$")
@@ -66,23 +78,104 @@ def slot_value_text(text: str) -> str:
     return " ".join(_SLOT_VALUE_DROP.sub(" ", text).split())
 
 
+def slot_value(sku: str, name: str, synonyms: list[str]) -> dict:
+    """One item as a slot type value (static or dynamic): id = sku, the display name and
+    synonyms as Alexa accepts them."""
+    value = slot_value_text(name)
+    cleaned: list[str] = []
+    for synonym in synonyms:
+        text = slot_value_text(synonym)
+        if text and text.lower() != value.lower() and text not in cleaned:
+            cleaned.append(text)
+    return {"id": sku, "name": {"value": value, "synonyms": cleaned}}
+
+
 def item_type_values(session: Session) -> list[dict]:
-    """The ``CATALOG_ITEM`` values: id = sku, name = display name, synonyms."""
-    values = []
-    for item in list_items(session):
-        name = slot_value_text(item.name)
-        synonyms = []
-        for synonym in item.synonyms:
-            cleaned = slot_value_text(synonym)
-            if cleaned and cleaned.lower() != name.lower() and cleaned not in synonyms:
-                synonyms.append(cleaned)
-        values.append({"id": item.sku, "name": {"value": name, "synonyms": synonyms}})
-    return values
+    """The ``CATALOG_ITEM`` values, the items shoppers buy most first (by how many order
+    lines name them; then by category and name, the order they are written in)."""
+    bought = select(OrderLine.item_id, func.count().label("lines")) \
+        .group_by(OrderLine.item_id).subquery()
+    rows = session.execute(
+        select(CatalogItem.sku, CatalogItem.name, CatalogItem.synonyms)
+        .outerjoin(bought, bought.c.item_id == CatalogItem.id)
+        .order_by(func.coalesce(bought.c.lines, 0).desc(), CatalogItem.category,
+                  CatalogItem.name)).all()
+    return [slot_value(sku, name, synonyms or []) for sku, name, synonyms in rows]
+
+
+def _catalog_order(session: Session) -> dict[str, int]:
+    """sku -> position in the catalog's own order (category, then name)."""
+    return {sku: n for n, sku in enumerate(session.scalars(
+        select(CatalogItem.sku).order_by(CatalogItem.category, CatalogItem.name)))}
+
+
+def _slot_values(value: dict) -> int:
+    """How many slot values Alexa counts for one value: itself and each synonym."""
+    return 1 + len(value["name"]["synonyms"])
+
+
+def _written_size(model: dict) -> int:
+    """Bytes of the model as ``write_model`` writes it (the larger of its two forms)."""
+    return len((json.dumps(model, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _fit_items(model: dict, values: list[dict]) -> int:
+    """How many of ``values`` (best first) the item type can hold within Alexa's limits on
+    slot values and model size, the rest of ``model`` as it is (the item type is left with
+    the values that fit)."""
+    item_type = next(t for t in language_model(model)["types"] if t["name"] == ITEM_TYPE)
+    others = sum(_slot_values(v) for t in language_model(model)["types"]
+                 if t["name"] != ITEM_TYPE for v in t.get("values", []))
+    if not values:
+        item_type["values"] = []
+        return 0
+    # The indented writer is slow on 50,000 values: add up each value's share of the file
+    # instead (its indented text at the values' depth, and the separator), then check once.
+    item_type["values"] = values[:1]
+    first = json.dumps(model, indent=2, ensure_ascii=False)
+    depth = next(len(line) - len(line.lstrip(" ")) for line in first.split("\n")
+                 if line.strip() == f'"id": {json.dumps(values[0]["id"], ensure_ascii=False)},'
+                 ) - 2
+    size, counted, fits = len((first + "\n").encode("utf-8")), others, 0
+    for n, value in enumerate(values):
+        counted += _slot_values(value)
+        if n:
+            text = json.dumps(value, indent=2, ensure_ascii=False)
+            size += len(text.encode("utf-8")) + depth * (text.count("\n") + 1) + len(",\n")
+        if counted > MAX_SLOT_VALUES or size > MAX_MODEL_BYTES:
+            break
+        fits += 1
+    item_type["values"] = values[:fits]
+    while fits and _written_size(model) > MAX_MODEL_BYTES:  # never trust an estimate alone
+        fits -= 1 + fits // 100
+        item_type["values"] = values[:fits]
+    return fits
+
+
+def history_entities(items: list) -> DynamicEntitiesDirective | None:
+    """A ``Dialog.UpdateDynamicEntities`` (REPLACE) directive making ``items`` (the shopper's
+    history, most recent first) recognizable as ``CATALOG_ITEM`` values for the session:
+    as many as fit Alexa's limit on dynamic values, synonyms included. None for no items."""
+    entities: list[Entity] = []
+    counted = 0
+    for item in items:
+        if counted >= MAX_DYNAMIC_VALUES:
+            break
+        value = slot_value(item.sku, item.name, list(item.synonyms or []))
+        synonyms = value["name"]["synonyms"][:MAX_DYNAMIC_VALUES - counted - 1]
+        counted += 1 + len(synonyms)
+        entities.append(Entity(id=value["id"], name=EntityValueAndSynonyms(
+            value=value["name"]["value"], synonyms=synonyms)))
+    if not entities:
+        return None
+    return DynamicEntitiesDirective(update_behavior=UpdateBehavior.REPLACE,
+                                    types=[EntityListItem(name=ITEM_TYPE, values=entities)])
 
 
 def category_type_values(session: Session) -> list[dict]:
     """The ``CATALOG_CATEGORY`` values: the catalog's categories (id = the category)."""
-    categories = sorted({item.category for item in list_items(session) if item.category})
+    categories = sorted(c for c in session.scalars(select(CatalogItem.category).distinct())
+                        if c)
     return [{"id": c, "name": {"value": slot_value_text(c), "synonyms": []}}
             for c in categories if slot_value_text(c)]
 
@@ -106,27 +199,47 @@ def template_intents(locale: str = "en-US") -> list[dict]:
     return intents
 
 
+@dataclass
+class Built:
+    """What ``build_file`` wrote."""
+
+    path: Path
+    """Where the model was written."""
+    count: int
+    """How many items the item slot type names."""
+    left_out: list[str]
+    """Names of the items that did not fit (the least bought), in order."""
+
+
 def rebuild(model: dict, session: Session, locale: str = "en-US") -> dict:
-    """``model`` with its intents from the templates and its slot types from the catalog."""
+    """``model`` with its intents from the templates and its slot types from the catalog;
+    the item type holds the most-bought items that fit Alexa's limits."""
+    return _rebuild(model, session, locale)[0]
+
+
+def _rebuild(model: dict, session: Session, locale: str) -> tuple[dict, list[str]]:
+    """``rebuild``, and the names of the items left out."""
     lm = language_model(model)
     lm["intents"] = template_intents(locale)
     types = lm.setdefault("types", [])
-    for name, values in ((ITEM_TYPE, item_type_values(session)),
-                         (CATEGORY_TYPE, category_type_values(session))):
-        slot_type = next((t for t in types if t["name"] == name), None)
-        if slot_type is None:
-            slot_type = {"name": name, "values": []}
-            types.append(slot_type)
-        slot_type["values"] = values
-    return model
+    for name in (ITEM_TYPE, CATEGORY_TYPE):
+        if not any(t["name"] == name for t in types):
+            types.append({"name": name, "values": []})
+    next(t for t in types if t["name"] == CATEGORY_TYPE)["values"] = \
+        category_type_values(session)
+    values = item_type_values(session)
+    fits = _fit_items(model, values)
+    order = _catalog_order(session)  # written in catalog order: a stable file
+    next(t for t in types if t["name"] == ITEM_TYPE)["values"] = sorted(
+        values[:fits], key=lambda v: order[v["id"]])
+    return model, [v["name"]["value"] for v in values[fits:]]
 
 
-def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None
-                 ) -> tuple[Path, int]:
-    """Regenerate the locale's model file from the catalog (checked before it is written):
-    ``(where it was written, how many items it names)``. The CLI, the console and the API
-    all rebuild through here."""
-    data = rebuild(load_model(locale), session, locale)
+def build_file(session: Session, locale: str = "en-US", output: Path | None = None) -> Built:
+    """Regenerate the locale's model file from the catalog (checked before it is written).
+    A catalog too large for Alexa's limits keeps the items bought most; the shopper's own
+    items reach Alexa at launch anyway (``history_entities``)."""
+    data, left_out = _rebuild(load_model(locale), session, locale)
     problems = check_model(data)
     if problems:
         raise VoiceCartError("model not written: " + "; ".join(problems))
@@ -134,7 +247,15 @@ def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = 
     write_model(data, path)
     count = len(next(t for t in language_model(data)["types"]
                      if t["name"] == ITEM_TYPE)["values"])
-    return path, count
+    return Built(path, count, left_out)
+
+
+def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None
+                 ) -> tuple[Path, int]:
+    """``build_file``: ``(where it was written, how many items it names)``. The CLI, the
+    console and the API all rebuild through here."""
+    built = build_file(session, locale, output)
+    return built.path, built.count
 
 
 def write_model(model: dict, path: Path) -> None:
@@ -183,7 +304,10 @@ def check_model(model: dict) -> list[str]:
                 if len(s) > MAX_SAMPLE_CHARS]
     if too_long:
         problems.append(f"{len(too_long)} samples longer than {MAX_SAMPLE_CHARS} characters")
-    size = len(json.dumps(model, ensure_ascii=False).encode("utf-8"))
+    size = _written_size(model)
     if size > MAX_MODEL_BYTES:
         problems.append(f"the model is {size} bytes: more than {MAX_MODEL_BYTES}")
+    values = sum(_slot_values(v) for t in lm.get("types", []) for v in t.get("values", []))
+    if values > MAX_SLOT_VALUES:
+        problems.append(f"{values} slot values and synonyms: more than {MAX_SLOT_VALUES}")
     return problems

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from skill.db import (
+    commit_without_waiting_if_unwritten,
     make_engine,
     resolve_db_url,
     schema_revision,
@@ -21,6 +23,9 @@ from skill.errors import VoiceCartError
 from skill.resolution import CatalogResolver
 from skill.signing import secret_key
 from skill.store import StoreSettings, load_store_settings
+
+_turn: ContextVar[tuple[Runtime, Session] | None] = ContextVar("voicecart_turn", default=None)
+"""The runtime and session of the turn this thread is answering, if any (``Runtime.turn``)."""
 
 
 @dataclass
@@ -52,9 +57,30 @@ class Runtime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work (see ``skill.db.transaction``)."""
+        """One unit of work (see ``skill.db.transaction``). Inside ``turn`` it is a savepoint
+        of the turn's transaction: its work is undone alone if it fails, as before, but the
+        turn commits once."""
+        current = _turn.get()
+        if current is not None and current[0] is self:
+            session = current[1]
+            with session.begin_nested():
+                yield session
+            return
         with transaction(self.sessions) as session:
             yield session
+
+    @contextmanager
+    def turn(self) -> Iterator[Session]:
+        """One transaction for a whole request: every ``transaction()`` opened while it lasts
+        (by interceptors, handlers, the resolver) joins it, so a turn begins and commits once.
+        """
+        with transaction(self.sessions) as session:
+            token = _turn.set((self, session))
+            try:
+                yield session
+            finally:
+                _turn.reset(token)
+            commit_without_waiting_if_unwritten(session)
 
     def seed_demo(self) -> bool:
         """Load the demo catalog and account if the catalog is empty."""

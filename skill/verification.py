@@ -8,7 +8,8 @@ the exact raw body (``Signature-256``, SHA-256; the legacy SHA-1 ``Signature`` o
 ``Signature-256`` is sent); the request timestamp within 150 seconds; and the skill id.
 Any failure raises ``VerificationFailed`` with a short reason the endpoint returns as HTTP 400
 (details, never the request itself, go to the log). Chains are downloaded from the normalized
-URL and kept by it, at most ``MAX_CACHED_CHAINS``.
+URL and kept by it, at most ``MAX_CACHED_CHAINS``; a chain's validation is kept until the first
+of its certificates expires (then it is validated again, and refused).
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ def default_trust_store() -> Store:
 class _CachedChain:
     leaf: x509.Certificate
     intermediates: list[x509.Certificate]
+    valid: tuple[datetime, datetime] | None = None
+    """When the chain was found valid: from the latest start to the earliest end of its
+    certificates' validity (None: not validated yet)."""
+
+    def known_valid(self, now: datetime) -> bool:
+        return self.valid is not None and self.valid[0] <= now < self.valid[1]
 
 
 class RequestVerifier:
@@ -134,8 +141,9 @@ class RequestVerifier:
         self._cache: OrderedDict[str, _CachedChain] = OrderedDict()
         self._lock = threading.Lock()
 
-    def verify(self, headers: dict[str, str], body: bytes, request: dict) -> None:
-        """Raise VerificationFailed unless the request is genuine, fresh and for this skill.
+    def verify(self, headers: dict[str, str], body: bytes, request: dict) -> datetime:
+        """Raise VerificationFailed unless the request is genuine, fresh and for this skill;
+        return its timestamp.
 
         ``headers`` is case-insensitive (Werkzeug's), ``body`` the exact bytes received,
         ``request`` the parsed JSON.
@@ -149,8 +157,9 @@ class RequestVerifier:
             self._check_signature(leaf, headers["Signature"], body, hashes.SHA1())
         else:
             raise VerificationFailed("missing Signature-256 header")
-        self._check_timestamp(request)
+        stamped = self._check_timestamp(request)
         self._check_skill_id(request)
+        return stamped
 
     def _certificate(self, url: str) -> x509.Certificate:
         """The leaf certificate of the chain at the (normalized) ``url``, checked now."""
@@ -169,9 +178,13 @@ class RequestVerifier:
             if not chain:
                 raise VerificationFailed("cannot load the certificate chain")
             cached = _CachedChain(chain[0], chain[1:])
-        # The chain is checked on every request (cheap) so that a cached certificate that
-        # has since expired is refused; only the download is cached.
-        self._validate_chain(cached, now)
+        # A chain validated once stays valid until the first of its certificates expires:
+        # after that instant it is validated again (and refused), never trusted on memory.
+        if not cached.known_valid(now):
+            self._validate_chain(cached, now)
+            certificates = [cached.leaf, *cached.intermediates]
+            cached.valid = (max(c.not_valid_before_utc for c in certificates),
+                            min(c.not_valid_after_utc for c in certificates))
         with self._lock:
             self._cache[url] = cached
             self._cache.move_to_end(url)
@@ -205,7 +218,7 @@ class RequestVerifier:
         except InvalidSignature:
             raise VerificationFailed("signature does not match the request body") from None
 
-    def _check_timestamp(self, request: dict) -> None:
+    def _check_timestamp(self, request: dict) -> datetime:
         raw = (request.get("request") or {}).get("timestamp")
         if not isinstance(raw, str):
             raise VerificationFailed("request has no timestamp")
@@ -217,6 +230,7 @@ class RequestVerifier:
             stamp = stamp.replace(tzinfo=timezone.utc)
         if abs(self._clock() - stamp) > MAX_TIMESTAMP_SKEW:
             raise VerificationFailed("request timestamp is more than 150 seconds off")
+        return stamp
 
     def _check_skill_id(self, request: dict) -> None:
         if self.skill_id is None:

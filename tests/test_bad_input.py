@@ -183,9 +183,9 @@ def test_cert_urls_are_judged_normalized_and_refused_before_any_download(verifie
 
 
 def test_the_certificate_is_fetched_and_cached_by_its_normalized_url(verified, signer):
-    body = json.dumps(launch()).encode()
     for url in (CERT_URL, "https://S3.AMAZONAWS.COM:443/echo.api/./echo-api-cert-test.pem",
                 "https://s3.amazonaws.com/echo.api/%2e%2e/echo.api/echo-api-cert-test.pem"):
+        body = json.dumps(launch()).encode()  # a new request each time (a copy is a replay)
         response = verified.post("/alexa", data=body, headers={
             "SignatureCertChainUrl": url, "Signature-256": signer.sign(body)})
         assert response.status_code == 200, response.get_json()

@@ -9,6 +9,7 @@ from skill.alexa import handlers as h
 from skill.alexa.canfulfill import CanFulfillHandler
 from skill.alexa.interceptors import (
     AccountInterceptor,
+    HistoryEntitiesInterceptor,
     LocalizationInterceptor,
     LoggingInterceptor,
     QuestionInterceptor,
@@ -38,5 +39,6 @@ def build_skill(runtime: Runtime, skill_id: str | None = None) -> CustomSkill:
     for interceptor in (RuntimeInterceptor(runtime), LocalizationInterceptor(),
                         AccountInterceptor(), QuestionInterceptor(), logging_interceptor):
         builder.add_global_request_interceptor(interceptor)
+    builder.add_global_response_interceptor(HistoryEntitiesInterceptor())
     builder.add_global_response_interceptor(logging_interceptor)
     return builder.create()

@@ -12,9 +12,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
-from skill.accounts import get_or_create_account
+from skill.accounts import find_account, get_or_create_account
+from skill.alexa.examples import history_items
 from skill.alexa.turn import QUESTION, question_valid
 from skill.db import utcnow
+from skill.interaction_model import history_entities
 from skill.prompts import DEFAULT_LOCALE, Prompts
 from skill.runtime import Runtime
 
@@ -59,7 +61,9 @@ class LocalizationInterceptor(AbstractRequestInterceptor):
 class AccountInterceptor(AbstractRequestInterceptor):
     """Finds (or on first use creates) the speaker's account.
 
-    CanFulfillIntentRequest must change nothing, so it gets the user id only.
+    Inside a turn's transaction (``Runtime.turn``) the account is loaded here once, locked,
+    and every later lookup of the turn gets that row without another query. CanFulfillIntent
+    Request must change nothing, so it gets the user id only.
     """
 
     def process(self, handler_input: HandlerInput) -> None:
@@ -69,7 +73,7 @@ class AccountInterceptor(AbstractRequestInterceptor):
         if get_request_type(handler_input) == "CanFulfillIntentRequest":
             return
         with attrs["runtime"].transaction() as session:
-            get_or_create_account(session, user_id)
+            get_or_create_account(session, user_id, lock=True)
 
 
 class QuestionInterceptor(AbstractRequestInterceptor):
@@ -92,6 +96,27 @@ class QuestionInterceptor(AbstractRequestInterceptor):
         valid = question_valid(question, session_id, utcnow(), key=attrs["runtime"].signing_key,
                                user_id=attrs.get("user_id", ""))
         attrs["asked"] = question if valid else None
+
+
+class HistoryEntitiesInterceptor(AbstractResponseInterceptor):
+    """At launch, makes what the shopper has bought recognizable for the session: their
+    history goes to Alexa as dynamic entities of the item slot type (``Dialog.
+    UpdateDynamicEntities``, REPLACE), so their items are heard even when the static model
+    could not hold the whole catalog (``skill.interaction_model``)."""
+
+    def process(self, handler_input: HandlerInput, response: Response | None = None) -> None:
+        if response is None or response.should_end_session is not False \
+                or get_request_type(handler_input) != "LaunchRequest":
+            return
+        attrs = handler_input.attributes_manager.request_attributes
+        if attrs.get("channel") != "alexa":
+            return
+        with attrs["runtime"].transaction() as session:
+            account = find_account(session, attrs.get("user_id", ""))
+            items = history_items(session, account) if account is not None else []
+            directive = history_entities(items)
+        if directive is not None:
+            response.directives = [*(response.directives or []), directive]
 
 
 class LoggingInterceptor(AbstractRequestInterceptor, AbstractResponseInterceptor):

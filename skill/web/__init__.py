@@ -75,7 +75,7 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
                                 trust_store=config.trust_store)  # type: ignore[arg-type]
                 if config.verify else None)
     skill = build_skill(runtime, config.skill_id)
-    alexa = alexa_blueprint(skill, verifier, config.skill_id)
+    alexa = alexa_blueprint(skill, verifier, config.skill_id, runtime=runtime)
 
     @alexa.before_request
     def small_bodies_only() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 
 from ask_sdk_core.exceptions import AskSdkException
 from ask_sdk_core.serialize import DefaultSerializer
@@ -13,6 +14,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from skill import safejson
 from skill.prompts import Prompts
+from skill.replay import ReplayGuard, fingerprint
+from skill.runtime import Runtime
 from skill.safejson import JsonRejected
 from skill.verification import RequestVerifier, VerificationFailed, application_id
 from skill.web import MAX_REQUEST_BYTES
@@ -28,6 +31,10 @@ TOO_LONG_SPEECH = ("Sorry, my answer came out too long to say. To hear where thi
 one): it must not claim that nothing was ordered, since the turn may have placed an order."""
 
 _serializer = DefaultSerializer()
+
+
+class _Replayed(Exception):
+    """The request was answered before (see ``skill.replay``)."""
 
 
 def _bad_request(reason: str) -> tuple[Response, int]:
@@ -55,9 +62,15 @@ def _too_long_apology(locale: object) -> bytes:
 
 
 def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
-                    skill_id: str | None) -> Blueprint:
-    """The endpoint; ``verifier`` None means local development without verification."""
+                    skill_id: str | None, *, runtime: Runtime | None = None) -> Blueprint:
+    """The endpoint; ``verifier`` None means local development without verification.
+
+    With ``runtime`` each request is one database transaction (``Runtime.turn``), and a
+    verified request is answered once: an identical delivery (same signature, same body)
+    within the timestamp window gets HTTP 400, whichever worker it reaches (``skill.replay``).
+    """
     blueprint = Blueprint("alexa", __name__)
+    guard = ReplayGuard()
 
     @blueprint.post("/alexa")
     def alexa():  # noqa: ANN202
@@ -69,9 +82,11 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
         if not isinstance(payload, dict) or not isinstance(payload.get("request"), dict) \
                 or not isinstance(payload["request"].get("type"), str):
             return _bad_request("not an Alexa request: no request.type")
+        stamped = None
         if verifier is not None:
             try:
-                verifier.verify(request.headers, body, payload)  # type: ignore[arg-type]
+                stamped = verifier.verify(request.headers, body,  # type: ignore[arg-type]
+                                          payload)
             except VerificationFailed as exc:
                 return _bad_request(str(exc))
         elif skill_id and application_id(payload) != skill_id:
@@ -83,15 +98,25 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
             return _bad_request("malformed Alexa request")
         if envelope.request is None or envelope.context is None:
             return _bad_request("malformed Alexa request: missing request or context")
+        replay = None if stamped is None else fingerprint(
+            request.headers.get("Signature-256") or request.headers.get("Signature", ""), body)
         try:
-            response = skill.invoke(envelope, context={"channel": "alexa"})
+            with (runtime.turn() if runtime is not None else nullcontext()) as session:
+                if replay is not None and session is not None and not guard.first_delivery(
+                        session, replay, stamped):
+                    raise _Replayed
+                response = skill.invoke(envelope, context={"channel": "alexa"})
+            # Serialized after the commit: row locks (an item's stock) are held no longer
+            # than the turn's own work.
+            encoded = json.dumps(_serializer.serialize(response)).encode()
+        except _Replayed:
+            return _bad_request("request was already received")
         except AskSdkException as exc:
             log.warning("request rejected by the skill (%s)", type(exc).__name__)
             return _bad_request("request rejected: the skill cannot handle it")
         except Exception:
             log.exception("skill failed outside its handlers")
             return jsonify(_apology())
-        encoded = json.dumps(_serializer.serialize(response)).encode()
         if len(encoded) > MAX_RESPONSE_BYTES:
             intent = getattr(getattr(envelope.request, "intent", None), "name", None)
             log.error("response of %d bytes to %s %s is over Alexa's 24 KB limit: answered "
