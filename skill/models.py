@@ -2,11 +2,19 @@
 
 from skill.accounts import Account
 from skill.admins import Admin, ApiToken
+from skill.approval_links import ApprovalLink
 from skill.audit import PurchaseAttempt
 from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
+from skill.linking import AuthCode, OAuthClient, OAuthToken
 from skill.notify import OutboxMessage
+from skill.order_updates import AlexaEvent, AlexaUser
 from skill.orders import Order, OrderEvent, OrderLine
+from skill.shoppers import Address, Household, Member, PasswordReset, Shopper
+from skill.voices import VoiceProfile
 
 __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogItem", "Order",
-           "OrderEvent", "OrderLine", "OutboxMessage", "PurchaseAttempt"]
+           "OrderEvent", "OrderLine", "OutboxMessage", "PurchaseAttempt",
+           # households, account linking, order updates (issue 14)
+           "Address", "AlexaEvent", "AlexaUser", "ApprovalLink", "AuthCode", "Household",
+           "Member", "OAuthClient", "OAuthToken", "PasswordReset", "Shopper", "VoiceProfile"]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from skill import purchase, speech
 from skill.accounts import Account, get_or_create_account
 from skill.alexa.examples import suggestable
+from skill.alexa.linking import delivery_to
 from skill.alexa.phrasing import card_lines, money, order_items, quote_items
 from skill.alexa.slots import (
     choices_of,
@@ -60,7 +61,7 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
         values = {"seller": store.seller, "items": quote_items(q),
                   "total": speech.say_price(q.total_minor, store.currency),
                   "delivery": speech.say_day(q.expected_delivery, turn.now.date()),
-                  "lead": Ssml(f"{lead} ") if lead else "",
+                  "lead": Ssml(f"{lead} ") if lead else "", "address": delivery_to(turn),
                   "it": "it" if len(q.lines) == 1 and q.lines[0].quantity == 1 else "them"}
         question = {"kind": "purchase", "pending": outcome.pending.to_dict()}
         if kind == "changed":
@@ -98,6 +99,8 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
                               minutes=speech.say_duration(store.pin_lockout_minutes))
         if decision.reason == "no_pin_set":
             return turn.reply("purchase.no_pin_set", item=decision.item)
+        if decision.reason == "purchasing_off":
+            return turn.reply("purchase.purchasing_off")
         return turn.reply("purchase.refused_category", item=decision.item)
     order = outcome.order
     assert order is not None
