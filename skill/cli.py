@@ -700,10 +700,12 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
               help="Write each reply as reply-NN.wav in this folder.")
 @click.option("--user", default="demo", show_default=True,
               help="The local account to shop as.")
+@click.option("--person", default=None, help="Speak as this recognized voice (Alexa's "
+              "personId); without it, as a voice Alexa does not recognize.")
 @click.pass_context
 def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_to_talk: bool,
          model_dir: str | None, say: bool | None, save_replies: Path | None,
-         user: str) -> None:
+         user: str, person: str | None) -> None:
     """Talk to the skill offline, through the very same skill handler.
 
     Each turn prints what was heard, the intent and slots, and the reply.
@@ -725,7 +727,7 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
     aloud = source == "mic" if say is None else say
     try:
         speaker = Speaker() if aloud or save_replies else None
-        conversation = LocalConversation(runtime, user)
+        conversation = LocalConversation(runtime, user, person=person)
         microphone = None
         if source == "text":
             turns = loop.text_turns(sys.stdin)

@@ -4,8 +4,8 @@
 ``skill.templates``); ``voicecart model build`` expands them into the flat samples Alexa wants
 (a fair, bounded selection per intent: ``SAMPLES_PER_INTENT``) and fills the ``CATALOG_ITEM``
 and ``CATALOG_CATEGORY`` slot types from the catalog, writing ``interaction_models/
-<locale>.json``, which the Alexa developer console takes as it is. The invocation name is
-kept from the existing file.
+<locale>.json``, which the Alexa developer console takes as it is. The invocation name comes
+from the store's settings (``invocation_name``) and must match the seller.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from skill.catalog import list_items
 from skill.errors import VoiceCartError
+from skill.store import StoreSettings, invocation_matches_seller, load_store_settings
 from skill.templates import load_templates
 
 ITEM_TYPE = "CATALOG_ITEM"
@@ -106,9 +107,12 @@ def template_intents(locale: str = "en-US") -> list[dict]:
     return intents
 
 
-def rebuild(model: dict, session: Session, locale: str = "en-US") -> dict:
-    """``model`` with its intents from the templates and its slot types from the catalog."""
+def rebuild(model: dict, session: Session, locale: str = "en-US",
+            store: StoreSettings | None = None) -> dict:
+    """``model`` with the store's invocation name, its intents from the templates and its
+    slot types from the catalog."""
     lm = language_model(model)
+    lm["invocationName"] = (store or load_store_settings()).invocation
     lm["intents"] = template_intents(locale)
     types = lm.setdefault("types", [])
     for name, values in ((ITEM_TYPE, item_type_values(session)),
@@ -121,13 +125,14 @@ def rebuild(model: dict, session: Session, locale: str = "en-US") -> dict:
     return model
 
 
-def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None
-                 ) -> tuple[Path, int]:
+def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None,
+                 store: StoreSettings | None = None) -> tuple[Path, int]:
     """Regenerate the locale's model file from the catalog (checked before it is written):
     ``(where it was written, how many items it names)``. The CLI, the console and the API
     all rebuild through here."""
-    data = rebuild(load_model(locale), session, locale)
-    problems = check_model(data)
+    store = store or load_store_settings()
+    data = rebuild(load_model(locale), session, locale, store)
+    problems = check_model(data, store)
     if problems:
         raise VoiceCartError("model not written: " + "; ".join(problems))
     path = output or model_path(locale)
@@ -144,13 +149,22 @@ def write_model(model: dict, path: Path) -> None:
     tmp.replace(path)
 
 
-def check_model(model: dict) -> list[str]:
-    """Problems the Alexa developer console would reject; empty when the model is fine."""
+def check_model(model: dict, store: StoreSettings | None = None) -> list[str]:
+    """Problems the Alexa developer console (or certification) would reject; empty when the
+    model is fine. The invocation name must be the store's (``store``, else the configured
+    store's) and match its seller."""
     problems: list[str] = []
     lm = language_model(model)
     invocation = lm.get("invocationName", "")
     if not re.fullmatch(r"[a-z][a-z' .]*[a-z]", invocation) or len(invocation.split()) < 2:
         problems.append(f"invocation name {invocation!r} must be two or more lowercase words")
+    store = store or load_store_settings()
+    if invocation != store.invocation:
+        problems.append(f"invocation name {invocation!r} is not the store's "
+                        f"{store.invocation!r}: run voicecart model build")
+    if not invocation_matches_seller(store.invocation, store.seller):
+        problems.append(f"the store's invocation name {store.invocation!r} does not match its "
+                        f"seller {store.seller!r} (Amazon's rule for skills that sell)")
     types = {t["name"] for t in lm.get("types", [])}
     owner: dict[str, str] = {}
     for intent in lm.get("intents", []):
