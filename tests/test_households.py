@@ -129,7 +129,7 @@ def test_recognized_adult_voice_is_required_when_the_owner_says_so(runtime, send
         owner = next(m for m in household.members if m.role == "owner")
         name_voice(s, household, voice.id, owner.id)
     sam.intent("BuyIntent", Item="paper towels")
-    assert "Should I order" in sam.speech and "to 12 Main Street" in sam.speech
+    assert "Order it?" in sam.speech and "to Main Street by" in sam.speech
     sam.intent("AMAZON.YesIntent")
     assert "placed" in sam.speech
 
