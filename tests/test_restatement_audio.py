@@ -39,21 +39,26 @@ def restatements(dialog, runtime, question: str = "Should I order") -> list[str]
     return said
 
 
-def test_every_restatement_is_under_eight_seconds(dialog, runtime, tmp_path, capsys):
+def assert_short(texts: list[str], tmp_path, capsys, title: str) -> None:
+    """Synthesize each text; every one must last under RESTATEMENT_SECONDS."""
     try:
         speaker = Speaker()
     except Exception as error:  # pragma: no cover - espeak-ng is installed by setup.sh
         pytest.fail(f"no speech synthesizer: {error}")
     lengths = []
-    for number, text in enumerate(restatements(dialog, runtime)):
+    for number, text in enumerate(texts):
         path = speaker.synthesize(text, tmp_path / f"restatement-{number}.wav")
         with wave.open(str(path)) as wav:
             lengths.append((wav.getnframes() / wav.getframerate(), text))
     with capsys.disabled():
-        print("\nrestatements, seconds of pyttsx3 speech:")
+        print(f"\n{title}, seconds of pyttsx3 speech:")
         for seconds, text in lengths:
             print(f"  {seconds:4.1f} s  {text}")
     assert all(seconds < RESTATEMENT_SECONDS for seconds, _ in lengths), lengths
+
+
+def test_every_restatement_is_under_eight_seconds(dialog, runtime, tmp_path, capsys):
+    assert_short(restatements(dialog, runtime), tmp_path, capsys, "restatements")
 
 
 def test_restatements_naming_the_delivery_address_stay_under_eight_seconds(dialog, runtime,
@@ -71,15 +76,6 @@ def test_restatements_naming_the_delivery_address_stay_under_eight_seconds(dialo
     with runtime.transaction() as s:
         s.scalars(select(Account).where(Account.user_id.like("household:%"))).one().user_id \
             = USER_ID
-    speaker = Speaker()
     said = restatements(dialog, runtime, question="Order")
     assert all("to Sycamore Street by" in text for text in said), said
-    lengths = []
-    for number, text in enumerate(said):
-        with wave.open(str(speaker.synthesize(text, tmp_path / f"r-{number}.wav"))) as wav:
-            lengths.append((wav.getnframes() / wav.getframerate(), text))
-    with capsys.disabled():
-        print("\nrestatements with the address, seconds of pyttsx3 speech:")
-        for seconds, text in lengths:
-            print(f"  {seconds:4.1f} s  {text}")
-    assert all(seconds < RESTATEMENT_SECONDS for seconds, _ in lengths), lengths
+    assert_short(said, tmp_path, capsys, "restatements with the address")
