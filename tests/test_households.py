@@ -316,3 +316,28 @@ def test_invocation_name_comes_from_the_store_and_matches_the_seller(runtime):
     assert check_model(built, renamed) == []
     mismatched = replace(store, invocation_name="super shop")
     assert "does not match its seller" in " | ".join(check_model(built, mismatched))
+
+
+def test_alexa_says_the_user_allowed_order_notifications(runtime, send):
+    """The AlexaSkillEvent.ProactiveSubscriptionChanged request records the permission."""
+    from skill.order_updates import AlexaUser
+    from tests.alexa_requests import envelope
+
+    household_id = make_household(runtime)
+    with runtime.transaction() as s:
+        note_alexa_user(s, s.get(Household, household_id), "amzn1.ask.account.NOTIFY", "en-US")
+
+    def subscription(events: list[str]) -> dict:
+        return send(envelope({"type": "AlexaSkillEvent.ProactiveSubscriptionChanged",
+                              "body": {"subscriptions": [{"eventName": e} for e in events]}},
+                             session=None, user_id="amzn1.ask.account.NOTIFY"))
+
+    def subscribed() -> bool:
+        with runtime.transaction() as s:
+            return s.scalar(select(AlexaUser.subscribed).where(
+                AlexaUser.alexa_user_id == "amzn1.ask.account.NOTIFY"))
+
+    subscription(["AMAZON.OrderStatus.Updated"])
+    assert subscribed()
+    subscription([])
+    assert not subscribed()
