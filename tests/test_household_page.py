@@ -148,3 +148,35 @@ def test_voices_members_and_addresses(app, runtime, send):
                follow_redirects=True)
     assert "incomplete" in bad.get_data(as_text=True)
     assert len(household(runtime, household_id).addresses) == 2
+
+
+def test_nothing_of_a_household_is_reachable_signed_out_and_odd_input_is_no_500(app, runtime):
+    import re
+
+    make_household(runtime)
+    anonymous = app.test_client()
+    page = anonymous.get("/account/login").get_data(as_text=True)
+    routes = [(m, re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>",
+                         lambda g: "approve" if g.group(1) == "action" else "1", r.rule))
+              for r in app.url_map.iter_rules()
+              if r.endpoint.startswith("household.") or r.endpoint == "account.decide"
+              for m in r.methods - {"HEAD", "OPTIONS"}]
+    assert len(routes) >= 11
+    for method, path in routes:
+        response = anonymous.open(path, method=method, data={"csrf_token": csrf_of(page)})
+        assert response.status_code == 302, (method, path)
+        assert "/account/login" in response.headers["Location"]
+    browser = signed_in(app)
+    for path, form in [("/account/cart", {"sku": "NOPE", "quantity": "1"}),
+                       ("/account/cart", {"sku": "PT-6ROLL", "quantity": "-3"}),
+                       ("/account/voices/999", {"member_id": "1"}),
+                       ("/account/members", {"remove": "x1"}),
+                       ("/account/addresses", {"default": "999"}),
+                       ("/account/categories", {"category": "toys", "level": "sometimes"}),
+                       ("/account/settings", {"per_day": "-5"}),
+                       ("/account/pin", {"pin": "12a4", "pin_again": "12a4"}),
+                       ("/account/orders/99999/approve", {}),
+                       ("/account/links/nobody/revoke", {})]:
+        response = post(browser, path, **form)
+        assert response.status_code in (302, 400, 404), (path, response.status_code)
+    assert browser.get("/account/decide/not-a-token").status_code == 404
