@@ -186,3 +186,33 @@ def test_denied_consent_and_replayed_refresh_token(runtime, site, client):
                                              "decision": "deny"}, allow_redirects=False)
     params = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert params["error"] == ["access_denied"] and "code" not in params
+
+
+def test_linking_client_create_prints_what_the_alexa_console_asks_for(db_url, runtime,
+                                                                      monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from skill.cli import cli
+    from skill.linking import OAuthClient
+
+    monkeypatch.setenv("VOICECART_PUBLIC_URL", "https://shop.example.com/")
+    result = CliRunner().invoke(cli, ["--db", db_url, "linking", "client", "create",
+                                      "Alexa skill", "--vendor-id", "M2ABC", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["authorization_url"] == "https://shop.example.com/oauth/authorize"
+    assert printed["token_url"] == "https://shop.example.com/oauth/token"
+    assert printed["redirect_uris"] == [
+        "https://pitangui.amazon.com/api/skill/link/M2ABC",
+        "https://layla.amazon.com/api/skill/link/M2ABC",
+        "https://alexa.amazon.co.jp/api/skill/link/M2ABC"]
+    with runtime.transaction() as s:
+        stored = s.scalars(select(OAuthClient)).one()
+        assert stored.client_id == printed["client_id"]
+        assert stored.check_client_secret(printed["client_secret"])
+        assert printed["client_secret"] not in stored.secret_hash
+    again = CliRunner().invoke(cli, ["--db", db_url, "linking", "client", "create", "x",
+                                     "--redirect-uri", "http://insecure.example/cb"])
+    assert again.exit_code == 1 and "https://" in again.output
