@@ -79,6 +79,8 @@ class AlexaEvent(Base):
 def note_alexa_user(session: Session, household: Household, alexa_user_id: str,
                     locale: str | None, subscribed: bool | None = None) -> AlexaUser:
     """Remember (or update) an Alexa user of the household."""
+    if locale and len(locale) > 16:
+        locale = None  # not a locale Alexa sends
     user = session.scalar(select(AlexaUser).where(AlexaUser.alexa_user_id == alexa_user_id))
     if user is None:
         user = AlexaUser(household_id=household.id, alexa_user_id=alexa_user_id,

@@ -75,6 +75,7 @@ def token_request(site: str, client, secret: str | None = None, **form) -> reque
                          auth=(client.client_id, secret or client.client_secret))
 
 
+@pytest.mark.both_databases
 def test_the_whole_linking_dance(runtime, site, client):
     browser = requests.Session()
     code = link(site, client, browser)
@@ -216,3 +217,25 @@ def test_linking_client_create_prints_what_the_alexa_console_asks_for(db_url, ru
     again = CliRunner().invoke(cli, ["--db", db_url, "linking", "client", "create", "x",
                                      "--redirect-uri", "http://insecure.example/cb"])
     assert again.exit_code == 1 and "https://" in again.output
+
+
+@pytest.mark.both_databases
+def test_ids_alexa_would_never_send_are_not_stored(runtime, site, client):
+    from skill.order_updates import AlexaUser
+    from skill.voices import VoiceProfile
+    from tests.household_helpers import account_user_id
+
+    household_id = make_household(runtime)
+    with runtime.transaction() as s:
+        s.add(OAuthToken(client_id=client.client_id, household_id=household_id,
+                         access_hash=token_hash("good"), expires_at=utcnow() + timedelta(hours=1),
+                         refresh_used=False, revoked=False, scope=""))
+    speaker = alexa(site, "good")
+    speaker.person = "p" * 600
+    speaker.locale = "x" * 40
+    speaker.user_id = "u" * 600
+    assert speaker.launch()["response"]["outputSpeech"]
+    with runtime.transaction() as s:
+        assert s.scalars(select(VoiceProfile)).all() == []
+        assert s.scalars(select(AlexaUser)).all() == []
+    assert account_user_id(runtime, household_id).startswith("household:")

@@ -30,6 +30,8 @@ from skill.voices import note_person, set_speaker
 LINK_NEEDED = "link_needed"
 """Request attribute: this request must be answered with a LinkAccount card."""
 _NO_WRITES = ("CanFulfillIntentRequest",)
+MAX_ID_CHARS = 512
+"""Longer person or user ids are not Alexa's (and would not fit their columns)."""
 """Requests that must change nothing (Alexa's rule)."""
 
 
@@ -50,7 +52,9 @@ class LinkingInterceptor(AbstractRequestInterceptor):
         user = getattr(system, "user", None)
         token = getattr(user, "access_token", None)
         person = getattr(getattr(system, "person", None), "person_id", None)
-        set_speaker(person if isinstance(person, str) else None)
+        if not isinstance(person, str) or len(person) > MAX_ID_CHARS:
+            person = None  # not an id Alexa sends: an unrecognized voice
+        set_speaker(person)
         writes = get_request_type(handler_input) not in _NO_WRITES
         locale = getattr(handler_input.request_envelope.request, "locale", None)
         with attrs["runtime"].transaction() as session:
@@ -60,8 +64,9 @@ class LinkingInterceptor(AbstractRequestInterceptor):
                     attrs[LINK_NEEDED] = True
                     return
                 attrs["user_id"] = household.account.user_id
-                if writes and getattr(user, "user_id", None):
-                    note_alexa_user(session, household, user.user_id, locale)
+                alexa_user = getattr(user, "user_id", None)
+                if writes and alexa_user and len(alexa_user) <= MAX_ID_CHARS:
+                    note_alexa_user(session, household, alexa_user, locale)
             elif self.required:
                 attrs[LINK_NEEDED] = True
                 return
@@ -105,6 +110,8 @@ class ProactiveSubscriptionHandler(AbstractRequestHandler):
                  if getattr(s, "event_name", None)]
         user = getattr(_system(handler_input), "user", None)
         user_id = getattr(user, "user_id", None)
+        if user_id and len(user_id) > MAX_ID_CHARS:
+            return handler_input.response_builder.response
         with attrs["runtime"].transaction() as session:
             household = household_for_token(session, getattr(user, "access_token", None))
             if household is not None and user_id:
