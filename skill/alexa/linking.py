@@ -30,9 +30,9 @@ from skill.voices import note_person, set_speaker
 LINK_NEEDED = "link_needed"
 """Request attribute: this request must be answered with a LinkAccount card."""
 _NO_WRITES = ("CanFulfillIntentRequest",)
+"""Requests that must change nothing (Alexa's rule)."""
 MAX_ID_CHARS = 512
 """Longer person or user ids are not Alexa's (and would not fit their columns)."""
-"""Requests that must change nothing (Alexa's rule)."""
 
 
 def _system(handler_input: HandlerInput) -> object | None:
