@@ -180,3 +180,41 @@ def test_nothing_of_a_household_is_reachable_signed_out_and_odd_input_is_no_500(
         response = post(browser, path, **form)
         assert response.status_code in (302, 400, 404), (path, response.status_code)
     assert browser.get("/account/decide/not-a-token").status_code == 404
+
+
+def test_forgot_password_reset_by_link_and_sign_out(app, runtime):
+    import re
+
+    from sqlalchemy import select
+
+    from skill.notify import OutboxMessage
+
+    make_household(runtime)
+    browser = app.test_client()
+    answers = []
+    for email in ("parent@example.com", "nobody@example.com"):
+        page = browser.get("/account/forgot").get_data(as_text=True)
+        answers.append(browser.post("/account/forgot", data={
+            "csrf_token": csrf_of(page), "email": email}).get_data(as_text=True))
+    assert answers[0] == answers[1] and "on its way" in answers[0]  # no probing addresses
+    with runtime.transaction() as s:
+        [mail] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+        link = re.search(r"(/account/reset/\S+)", mail.body).group(1)
+    page = browser.get(link).get_data(as_text=True)
+    differ = browser.post(link, data={"csrf_token": csrf_of(page), "password": "a new one 12345",
+                                      "password_again": "another one 123"})
+    assert differ.status_code == 400
+    done = browser.post(link, data={"csrf_token": csrf_of(page), "password": "a new one 12345",
+                                    "password_again": "a new one 12345"})
+    assert done.status_code == 302 and browser.get("/account/").status_code == 200
+    page = browser.get(link).get_data(as_text=True)  # a new session: a new CSRF token
+    again = browser.post(link, data={"csrf_token": csrf_of(page), "password": "third one 12345",
+                                     "password_again": "third one 12345"})
+    assert again.status_code == 400 and "not valid any more" in again.get_data(as_text=True)
+    page = browser.get("/account/").get_data(as_text=True)
+    browser.post("/account/logout", data={"csrf_token": csrf_of(page)})
+    assert browser.get("/account/").status_code == 302
+    wrong = browser.post("/account/login", data={
+        "csrf_token": csrf_of(browser.get("/account/login").get_data(as_text=True)),
+        "email": "parent@example.com", "password": PASSWORD})
+    assert wrong.status_code == 401  # the old password no longer works
