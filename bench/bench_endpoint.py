@@ -93,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         runtime = Runtime.open(args.db or f"sqlite:///{tmp}/bench.db")
         runtime.seed_demo()
-        app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True,
+        app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, linking_required=False,
                                             cert_fetcher=lambda url: ca.chain_pem(),
                                             trust_store=ca.store()))
         client, bare = app.test_client(), bare_app().test_client()

@@ -144,6 +144,8 @@ def set_pin(session: Session, user_id: str, pin: str | None) -> Account:
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = _EMAIL
+"""What an e-mail address must look like (also for household owners' sign-up)."""
 
 
 def set_email(session: Session, user_id: str, email: str | None) -> Account:

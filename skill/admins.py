@@ -136,21 +136,30 @@ def authenticate(session: Session, username: str, password: str) -> Admin | None
     whatever the outcome, and must not tell a locked admin from an unknown username.
     """
     admin = session.scalar(select(Admin).where(Admin.username == username).with_for_update())
-    if admin is None:
+    return admin if check_login(admin, password) else None
+
+
+def check_login(person: Admin | None, password: str) -> bool:
+    """Whether ``password`` is ``person``'s (an admin, or anyone with the same login fields:
+    ``password_hash``, ``failed_logins``, ``locked_until``, ``session_generation``), counting
+    wrong ones: the ``MAX_FAILED_LOGINS``-th in a row locks signing in for ``LOGIN_LOCKOUT``
+    (LoginLocked, even with the right password) and ends every session. A missing person
+    costs a hash check too, so timing tells nothing."""
+    if person is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        return None
+        return False
     now = utcnow()
-    right = check_password_hash(admin.password_hash, password or "")  # locked or not: timing
-    if admin.locked_until is not None and admin.locked_until > now:
-        raise LoginLocked(admin.locked_until)
+    right = check_password_hash(person.password_hash, password or "")  # locked or not: timing
+    if person.locked_until is not None and person.locked_until > now:
+        raise LoginLocked(person.locked_until)
     if right:
-        admin.failed_logins, admin.locked_until = 0, None
-        return admin
-    admin.failed_logins = (admin.failed_logins or 0) + 1
-    if admin.failed_logins >= MAX_FAILED_LOGINS:
-        admin.failed_logins, admin.locked_until = 0, now + LOGIN_LOCKOUT
-        end_sessions(admin)
-    return None
+        person.failed_logins, person.locked_until = 0, None
+        return True
+    person.failed_logins = (person.failed_logins or 0) + 1
+    if person.failed_logins >= MAX_FAILED_LOGINS:
+        person.failed_logins, person.locked_until = 0, now + LOGIN_LOCKOUT
+        end_sessions(person)  # type: ignore[arg-type]
+    return False
 
 
 def create_token(session: Session, username: str, name: str) -> str:

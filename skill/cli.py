@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from functools import partial
@@ -560,14 +561,20 @@ def outbox() -> None:
 @click.pass_context
 def outbox_send(ctx: click.Context, watch: int | None) -> None:
     """Deliver waiting e-mails; failures stay queued and are retried later."""
-    import time
-
     settings = notify.SmtpSettings.from_env()
     if settings is None:
         raise click.UsageError("set VOICECART_SMTP_URL, e.g. smtp://user:password@mail:587")
     runtime = _runtime(ctx)
+    send_rounds(lambda: notify.send_pending(runtime.sessions, settings), watch)
+
+
+def send_rounds(send_round: Callable[[], tuple[int, int]], watch: int | None) -> None:
+    """Run ``send_round`` (it returns ``(sent, failed)``) once, or every ``watch`` seconds;
+    once only, a failure is exit status 1."""
+    import time
+
     while True:
-        sent, failed = notify.send_pending(runtime.sessions, settings)
+        sent, failed = send_round()
         if sent or failed or not watch:
             click.echo(f"sent {sent}, failed {failed} (they are retried later)")
         if not watch:
@@ -662,7 +669,8 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
         raise click.UsageError("give --skill-id (or VOICECART_SKILL_ID) so that only your "
                                "skill's requests are accepted, or --no-verify for local "
                                "development")
-    config = AppConfig(skill_id=skill_id, verify=not no_verify)
+    config = AppConfig(skill_id=skill_id, verify=not no_verify,
+                       linking_required=AppConfig.from_env().linking_required)
     where = (f"VoiceCart listening on http://{host}:{port}/alexa "
              f"(verification {'OFF' if no_verify else 'on'}")
     if workers:
@@ -697,10 +705,12 @@ def serve(ctx: click.Context, host: str, port: int, skill_id: str | None, no_ver
               help="Write each reply as reply-NN.wav in this folder.")
 @click.option("--user", default="demo", show_default=True,
               help="The local account to shop as.")
+@click.option("--person", default=None, help="Speak as this recognized voice (Alexa's "
+              "personId); without it, as a voice Alexa does not recognize.")
 @click.pass_context
 def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_to_talk: bool,
          model_dir: str | None, say: bool | None, save_replies: Path | None,
-         user: str) -> None:
+         user: str, person: str | None) -> None:
     """Talk to the skill offline, through the very same skill handler.
 
     Each turn prints what was heard, the intent and slots, and the reply.
@@ -722,7 +732,7 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
     aloud = source == "mic" if say is None else say
     try:
         speaker = Speaker() if aloud or save_replies else None
-        conversation = LocalConversation(runtime, user)
+        conversation = LocalConversation(runtime, user, person=person)
         microphone = None
         if source == "text":
             turns = loop.text_turns(sys.stdin)
@@ -754,6 +764,16 @@ def _wait_for_enter(prompt: str) -> str | None:
     click.echo(prompt, err=True)
     line = sys.stdin.readline()
     return line if line else None
+
+
+def _add_linking_commands() -> None:
+    from skill.linking_cli import events, linking
+
+    cli.add_command(linking)
+    cli.add_command(events)
+
+
+_add_linking_commands()
 
 
 def main() -> None:

@@ -4,8 +4,8 @@
 ``skill.templates``); ``voicecart model build`` expands them into the flat samples Alexa wants
 (a fair, bounded selection per intent: ``SAMPLES_PER_INTENT``) and fills the ``CATALOG_ITEM``
 and ``CATALOG_CATEGORY`` slot types from the catalog, writing ``interaction_models/
-<locale>.json``, which the Alexa developer console takes as it is. The invocation name is
-kept from the existing file.
+<locale>.json``, which the Alexa developer console takes as it is. The invocation name comes
+from the store's settings (``invocation_name``) and must match the seller.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from skill.catalog import CatalogItem
 from skill.errors import VoiceCartError
 from skill.orders import OrderLine
+from skill.store import StoreSettings, invocation_matches_seller, load_store_settings
 from skill.templates import load_templates
 
 ITEM_TYPE = "CATALOG_ITEM"
@@ -211,15 +212,19 @@ class Built:
     """Names of the items that did not fit (the least bought), in order."""
 
 
-def rebuild(model: dict, session: Session, locale: str = "en-US") -> dict:
-    """``model`` with its intents from the templates and its slot types from the catalog;
-    the item type holds the most-bought items that fit Alexa's limits."""
-    return _rebuild(model, session, locale)[0]
+def rebuild(model: dict, session: Session, locale: str = "en-US",
+            store: StoreSettings | None = None) -> dict:
+    """``model`` with the store's invocation name, its intents from the templates and its
+    slot types from the catalog; the item type holds the most-bought items that fit Alexa's
+    limits."""
+    return _rebuild(model, session, locale, store)[0]
 
 
-def _rebuild(model: dict, session: Session, locale: str) -> tuple[dict, list[str]]:
+def _rebuild(model: dict, session: Session, locale: str,
+             store: StoreSettings | None = None) -> tuple[dict, list[str]]:
     """``rebuild``, and the names of the items left out."""
     lm = language_model(model)
+    lm["invocationName"] = (store or load_store_settings()).invocation
     lm["intents"] = template_intents(locale)
     types = lm.setdefault("types", [])
     for name in (ITEM_TYPE, CATEGORY_TYPE):
@@ -235,12 +240,14 @@ def _rebuild(model: dict, session: Session, locale: str) -> tuple[dict, list[str
     return model, [v["name"]["value"] for v in values[fits:]]
 
 
-def build_file(session: Session, locale: str = "en-US", output: Path | None = None) -> Built:
-    """Regenerate the locale's model file from the catalog (checked before it is written).
-    A catalog too large for Alexa's limits keeps the items bought most; the shopper's own
-    items reach Alexa at launch anyway (``history_entities``)."""
-    data, left_out = _rebuild(load_model(locale), session, locale)
-    problems = check_model(data)
+def build_file(session: Session, locale: str = "en-US", output: Path | None = None,
+               store: StoreSettings | None = None) -> Built:
+    """Regenerate the locale's model file from the catalog (checked before it is written),
+    with the store's invocation name. A catalog too large for Alexa's limits keeps the items
+    bought most; the shopper's own items reach Alexa at launch anyway (``history_entities``)."""
+    store = store or load_store_settings()
+    data, left_out = _rebuild(load_model(locale), session, locale, store)
+    problems = check_model(data, store)
     if problems:
         raise VoiceCartError("model not written: " + "; ".join(problems))
     path = output or model_path(locale)
@@ -250,11 +257,11 @@ def build_file(session: Session, locale: str = "en-US", output: Path | None = No
     return Built(path, count, left_out)
 
 
-def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None
-                 ) -> tuple[Path, int]:
+def rebuild_file(session: Session, locale: str = "en-US", output: Path | None = None,
+                 store: StoreSettings | None = None) -> tuple[Path, int]:
     """``build_file``: ``(where it was written, how many items it names)``. The CLI, the
     console and the API all rebuild through here."""
-    built = build_file(session, locale, output)
+    built = build_file(session, locale, output, store)
     return built.path, built.count
 
 
@@ -265,13 +272,22 @@ def write_model(model: dict, path: Path) -> None:
     tmp.replace(path)
 
 
-def check_model(model: dict) -> list[str]:
-    """Problems the Alexa developer console would reject; empty when the model is fine."""
+def check_model(model: dict, store: StoreSettings | None = None) -> list[str]:
+    """Problems the Alexa developer console (or certification) would reject; empty when the
+    model is fine. The invocation name must be the store's (``store``, else the configured
+    store's) and match its seller."""
     problems: list[str] = []
     lm = language_model(model)
     invocation = lm.get("invocationName", "")
     if not re.fullmatch(r"[a-z][a-z' .]*[a-z]", invocation) or len(invocation.split()) < 2:
         problems.append(f"invocation name {invocation!r} must be two or more lowercase words")
+    store = store or load_store_settings()
+    if invocation != store.invocation:
+        problems.append(f"invocation name {invocation!r} is not the store's "
+                        f"{store.invocation!r}: run voicecart model build")
+    if not invocation_matches_seller(store.invocation, store.seller):
+        problems.append(f"the store's invocation name {store.invocation!r} does not match its "
+                        f"seller {store.seller!r} (Amazon's rule for skills that sell)")
     types = {t["name"] for t in lm.get("types", [])}
     owner: dict[str, str] = {}
     for intent in lm.get("intents", []):

@@ -2,14 +2,22 @@
 
 from skill.accounts import Account
 from skill.admins import Admin, ApiToken
+from skill.approval_links import ApprovalLink
 from skill.audit import PurchaseAttempt
 from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
 from skill.catalog_version import CatalogChange, CatalogState
+from skill.linking import AuthCode, OAuthClient, OAuthToken
 from skill.notify import OutboxMessage
+from skill.order_updates import AlexaEvent, AlexaUser
 from skill.orders import Order, OrderEvent, OrderLine
 from skill.replay import SeenRequest
+from skill.shoppers import Address, Household, Member, PasswordReset, Shopper
+from skill.voices import VoiceProfile
 
 __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogChange", "CatalogItem",
            "CatalogState", "Order", "OrderEvent", "OrderLine", "OutboxMessage",
-           "PurchaseAttempt", "SeenRequest"]
+           "PurchaseAttempt", "SeenRequest",
+           # households, account linking, order updates (issue 14)
+           "Address", "AlexaEvent", "AlexaUser", "ApprovalLink", "AuthCode", "Household",
+           "Member", "OAuthClient", "OAuthToken", "PasswordReset", "Shopper", "VoiceProfile"]

@@ -405,7 +405,11 @@ def advance_order(session: Session, order_id: int, status: OrderStatus, *, note:
             raise InvalidInput(f"the expected delivery date {expected_delivery.isoformat()} is "
                                "in the past", fields={"expected_delivery": "in the past"})
         order.expected_delivery = expected_delivery
-    return _set_status(session, order, status, now, note=note)
+    _set_status(session, order, status, now, note=note)
+    from skill.order_updates import queue_status_update  # it builds on orders
+
+    queue_status_update(session, order)
+    return order
 
 
 def approve_order(session: Session, order_id: int, *, note: str = "",

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from skill.accounts import Account
 from skill.catalog import Restriction
 from skill.orders import ACTIVE_STATUSES, Order, OrderLine, Quote, spent_since
+from skill.shoppers import household_of
 from skill.store import StoreSettings
+from skill.voices import voice_rule
 
 PIN_ALWAYS_FROM_MINOR = 100_00
 """Amazon: orders of 100 or more (in the store currency) must ask for the voice code if set."""
@@ -88,6 +90,9 @@ def decide(session: Session, store: StoreSettings, account: Account, quote: Quot
     """Decide what ``quote`` needs before it may become an order (read-only)."""
     if locked_until(account, now):
         return Decision(Verdict.REFUSE, "locked")
+    household = household_of(session, account)
+    if household is not None and household.purchasing_off:
+        return Decision(Verdict.REFUSE, "purchasing_off")
 
     levels = [(effective_level(account, ln.restriction, ln.category), ln) for ln in quote.lines]
     for level, line in levels:
@@ -107,6 +112,9 @@ def decide(session: Session, store: StoreSettings, account: Account, quote: Quot
             return decision(Verdict.APPROVAL, "item_approval", item=line.name)
     if account.approval_required:
         return decision(Verdict.APPROVAL, "account_approval")
+    voice = voice_rule(session, account)  # a child's or an unrecognized voice asks the owner
+    if voice is not None:
+        return decision(Verdict.APPROVAL, voice)
     limit = account.per_order_limit_minor
     if limit is not None and quote.total_minor > limit:
         return decision(Verdict.APPROVAL, "over_order_limit", limit_minor=limit)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from skill import accounts, audit
 from skill.accounts import Account
+from skill.approval_links import queue_approval_request
 from skill.cart import cart_items, clear_cart
 from skill.catalog import get_item
 from skill.db import utcnow
@@ -252,6 +253,8 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
         clear_cart(session, account)
     if created and status is OrderStatus.PLACED:
         queue_order_confirmation(session, store, order)
+    if created and status is OrderStatus.AWAITING_APPROVAL:
+        queue_approval_request(session, store, order)  # the owner decides from the e-mail
     outcome = "placed" if status is OrderStatus.PLACED else "awaiting_approval"
     if created:
         _audit(session, account, channel, q, outcome, decision.reason, order)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
@@ -40,6 +41,14 @@ class StoreSettings:
     """A second order of the same item within this many days needs an extra confirmation."""
     pin_lockout_minutes: int
     """How long voice purchasing stays locked after three wrong PINs."""
+    invocation_name: str = ""
+    """What shoppers say to open the skill ("voice cart"); Amazon wants it to match the
+    seller (``invocation_matches_seller``). Empty: the seller's name in lowercase words."""
+
+    @property
+    def invocation(self) -> str:
+        """The invocation name the skill's model must carry."""
+        return self.invocation_name or " ".join(re.findall(r"[a-z']+", self.seller.lower()))
 
     def tax_on(self, subtotal_minor: int) -> int:
         """Tax in minor units, rounded half up."""
@@ -94,6 +103,15 @@ def parse_store_settings(data: dict) -> StoreSettings:
             cancel_window_minutes=int(data["cancel_window_minutes"]),
             repeat_order_days=int(data["repeat_order_days"]),
             pin_lockout_minutes=int(data["pin_lockout_minutes"]),
+            invocation_name=" ".join(str(data.get("invocation_name") or "").lower().split()),
         )
     except (KeyError, ValueError, ArithmeticError) as exc:
         raise InvalidInput(f"store settings are invalid: {exc}") from None
+
+
+def invocation_matches_seller(invocation: str, seller: str) -> bool:
+    """Whether the invocation name is the seller's name (or part of it), spaces, case and
+    punctuation aside: "voice cart" matches "VoiceCart Demo Store"."""
+    def letters(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+    return bool(letters(invocation)) and letters(invocation) in letters(seller)

@@ -27,7 +27,8 @@ def client(runtime, ca, fetched):
         fetched.append(url)
         return ca.chain_pem()
 
-    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, cert_fetcher=fetcher,
+    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, linking_required=False,
+                                        cert_fetcher=fetcher,
                                         trust_store=ca.store()))
     return app.test_client()
 
@@ -123,7 +124,7 @@ def test_good_cert_url_forms_pass(url):
 
 
 def _client_with_leaf(runtime, ca, leaf):
-    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True,
+    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, linking_required=False,
                                         cert_fetcher=lambda url: ca.chain_pem(leaf),
                                         trust_store=ca.store()))
     return app.test_client()
@@ -149,7 +150,7 @@ def test_certificate_without_the_alexa_san_is_rejected(runtime, ca):
 
 def test_untrusted_chain_is_rejected(runtime, ca):
     stranger = SigningCA.create()
-    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True,
+    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, linking_required=False,
                                         cert_fetcher=lambda url: stranger.chain_pem(),
                                         trust_store=ca.store()))
     body = json.dumps(launch()).encode()
@@ -161,7 +162,8 @@ def test_unreachable_certificate_url_is_rejected(runtime, ca):
     def fail(url):
         raise OSError("connection refused")
 
-    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, cert_fetcher=fail,
+    app = create_app(runtime, AppConfig(skill_id=SKILL_ID, verify=True, linking_required=False,
+                                        cert_fetcher=fail,
                                         trust_store=ca.store()))
     response = post(app.test_client(), *signed(ca, launch()))
     assert response.status_code == 400 and "certificate" in response.get_json()["error"]

@@ -38,9 +38,13 @@ class Reply:
 class LocalConversation:
     """Talks to the skill in-process as the local user ``user_id``."""
 
-    def __init__(self, runtime: Runtime, user_id: str, locale: str = "en-US") -> None:
+    def __init__(self, runtime: Runtime, user_id: str, locale: str = "en-US",
+                 person: str | None = None) -> None:
         self.runtime = runtime
         self.user_id = user_id
+        self.person = person
+        """The recognized speaker Alexa would name (``context.System.person.personId``), or
+        None for a voice Alexa does not recognize."""
         self.locale = locale
         self.skill = build_skill(runtime, LOCAL_SKILL_ID)
         with runtime.transaction() as session:
@@ -66,6 +70,8 @@ class LocalConversation:
                             self.attributes, "application": application, "user": user},
                 "context": {"System": {"application": application, "user": user}},
                 "request": request}
+        if self.person:
+            body["context"]["System"]["person"] = {"personId": self.person}
         envelope = self._serializer.deserialize(json.dumps(body), RequestEnvelope)
         response = self._serializer.serialize(self.skill.invoke(envelope,
                                                                 context={"channel": "local"}))

@@ -15,6 +15,11 @@ from skill.alexa.interceptors import (
     QuestionInterceptor,
     RuntimeInterceptor,
 )
+from skill.alexa.linking import (
+    LinkAccountHandler,
+    LinkingInterceptor,
+    ProactiveSubscriptionHandler,
+)
 from skill.alexa.shopping import SHOPPING_HANDLERS
 from skill.runtime import Runtime
 
@@ -27,17 +32,22 @@ REQUEST_HANDLERS = [
 """In dispatch order: the catch-all FallbackHandler last."""
 
 
-def build_skill(runtime: Runtime, skill_id: str | None = None) -> CustomSkill:
-    """The VoiceCart skill over ``runtime``; with ``skill_id`` the SDK rejects other skills."""
+def build_skill(runtime: Runtime, skill_id: str | None = None, *,
+                linking_required: bool = False) -> CustomSkill:
+    """The VoiceCart skill over ``runtime``; with ``skill_id`` the SDK rejects other skills;
+    with ``linking_required`` only requests with a valid access token can shop."""
     builder = SkillBuilder()
     builder.skill_id = skill_id
+    builder.add_request_handler(LinkAccountHandler())  # before anything that could buy
+    builder.add_request_handler(ProactiveSubscriptionHandler())
     builder.add_request_handler(CanFulfillHandler(runtime))
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler)
     builder.add_exception_handler(h.ErrorHandler())
     logging_interceptor = LoggingInterceptor()
     for interceptor in (RuntimeInterceptor(runtime), LocalizationInterceptor(),
-                        AccountInterceptor(), QuestionInterceptor(), logging_interceptor):
+                        LinkingInterceptor(linking_required), AccountInterceptor(),
+                        QuestionInterceptor(), logging_interceptor):
         builder.add_global_request_interceptor(interceptor)
     builder.add_global_response_interceptor(HistoryEntitiesInterceptor())
     builder.add_global_response_interceptor(logging_interceptor)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from skill import purchase, speech
 from skill.accounts import Account, get_or_create_account
 from skill.alexa.examples import suggestable
+from skill.alexa.linking import delivery_to
 from skill.alexa.phrasing import card_lines, money, order_items, quote_items
 from skill.alexa.slots import (
     choices_of,
@@ -54,13 +55,14 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
     if kind in ("ask_confirm", "changed"):
         q = outcome.quote
         assert q is not None and outcome.pending is not None
+        street = delivery_to(turn)  # a household's default address: said where it goes
         key = ("purchase.confirm_approval" if outcome.pending.verdict == "approval"
-               else "purchase.confirm")
+               else "purchase.confirm_to" if street else "purchase.confirm")
         # Short on purpose: seller, items, total, delivery, in that order, in about 8 s.
         values = {"seller": store.seller, "items": quote_items(q),
                   "total": speech.say_price(q.total_minor, store.currency),
                   "delivery": speech.say_day(q.expected_delivery, turn.now.date()),
-                  "lead": Ssml(f"{lead} ") if lead else "",
+                  "lead": Ssml(f"{lead} ") if lead else "", "street": street,
                   "it": "it" if len(q.lines) == 1 and q.lines[0].quantity == 1 else "them"}
         question = {"kind": "purchase", "pending": outcome.pending.to_dict()}
         if kind == "changed":
@@ -98,6 +100,8 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
                               minutes=speech.say_duration(store.pin_lockout_minutes))
         if decision.reason == "no_pin_set":
             return turn.reply("purchase.no_pin_set", item=decision.item)
+        if decision.reason == "purchasing_off":
+            return turn.reply("purchase.purchasing_off")
         return turn.reply("purchase.refused_category", item=decision.item)
     order = outcome.order
     assert order is not None

@@ -63,14 +63,17 @@ class AccountInterceptor(AbstractRequestInterceptor):
 
     Inside a turn's transaction (``Runtime.turn``) the account is loaded here once, locked,
     and every later lookup of the turn gets that row without another query. CanFulfillIntent
-    Request must change nothing, so it gets the user id only.
+    Request must change nothing, so it gets the user id only. A linked request already names
+    its household's account (``skill.alexa.linking``); an unlinked one that needs linking
+    creates nothing.
     """
 
     def process(self, handler_input: HandlerInput) -> None:
         attrs = handler_input.attributes_manager.request_attributes
-        user_id = user_id_of(handler_input)
+        user_id = attrs.get("user_id") or user_id_of(handler_input)
         attrs["user_id"] = user_id
-        if get_request_type(handler_input) == "CanFulfillIntentRequest":
+        if get_request_type(handler_input) == "CanFulfillIntentRequest" \
+                or attrs.get("link_needed"):
             return
         with attrs["runtime"].transaction() as session:
             get_or_create_account(session, user_id, lock=True)

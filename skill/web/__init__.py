@@ -39,6 +39,14 @@ class AppConfig:
     in the user data directory (shared by every worker on the machine)."""
     secure_cookies: bool = False
     """Send the console's cookie over HTTPS only (set behind a TLS proxy)."""
+    linking_required: bool | None = None
+    """Only linked requests (a valid access token) can shop; None: required when verifying
+    (production), not in local development."""
+
+    @property
+    def requires_linking(self) -> bool:
+        """Whether the skill answers unlinked requests with a LinkAccount card."""
+        return self.verify if self.linking_required is None else self.linking_required
 
     @classmethod
     def from_env(cls) -> AppConfig:
@@ -46,9 +54,12 @@ class AppConfig:
         def flag(name: str, default: str) -> bool:
             return os.environ.get(name, default).lower() not in ("0", "false", "no")
 
+        linking = os.environ.get("VOICECART_LINKING_REQUIRED")
         return cls(skill_id=os.environ.get("VOICECART_SKILL_ID") or None,
                    verify=flag("VOICECART_VERIFY", "1"),
-                   secure_cookies=flag("VOICECART_SECURE_COOKIES", "0"))
+                   secure_cookies=flag("VOICECART_SECURE_COOKIES", "0"),
+                   linking_required=None if linking is None
+                   else flag("VOICECART_LINKING_REQUIRED", "1"))
 
 
 def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
@@ -56,9 +67,12 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from skill.alexa import build_skill
+    from skill.web.account import account_blueprint
     from skill.web.alexa import alexa_blueprint
     from skill.web.api import api_blueprint
     from skill.web.console import console_blueprint
+    from skill.web.household import household_blueprint
+    from skill.web.oauth import oauth_blueprint
 
     config = config or AppConfig.from_env()
     if config.verify and not config.skill_id:
@@ -74,7 +88,7 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
     verifier = (RequestVerifier(config.skill_id, fetcher=config.cert_fetcher,
                                 trust_store=config.trust_store)  # type: ignore[arg-type]
                 if config.verify else None)
-    skill = build_skill(runtime, config.skill_id)
+    skill = build_skill(runtime, config.skill_id, linking_required=config.requires_linking)
     alexa = alexa_blueprint(skill, verifier, config.skill_id, runtime=runtime)
 
     @alexa.before_request
@@ -85,9 +99,14 @@ def create_app(runtime: Runtime, config: AppConfig | None = None) -> Flask:
     app.register_blueprint(alexa)
     app.register_blueprint(api)
     app.register_blueprint(console_blueprint(runtime))
+    app.register_blueprint(account_blueprint(runtime))
+    app.register_blueprint(household_blueprint(runtime))
+    oauth = oauth_blueprint(runtime, app)
+    app.register_blueprint(oauth)
     csrf = CSRFProtect(app)  # the console's forms; machines authenticate otherwise
     csrf.exempt(alexa)
     csrf.exempt(api)
+    csrf.exempt(oauth.token_view)  # Alexa authenticates by its client secret
     app.extensions["voicecart"] = runtime
 
     @app.get("/health")
