@@ -30,9 +30,8 @@ def _expand(word: str) -> str:
     if word in lists["informal"]:
         return lists["informal"][word]
     if len(word) >= 4 and not is_english_word(word):
-        for said, written in (("in", "ing"), ("ah", "er")):  # "mornin", "littah"
-            if word.endswith(said) and is_english_word(word[:-2] + written):
-                return word[:-2] + written
+        if word.endswith("ah") and is_english_word(word[:-2] + "er"):
+            return word[:-2] + "er"  # "littah", "ordah"
     if word.endswith("'s"):
         base = word[:-2]
         return f"{base} is" if base in lists["is_after"] else base
