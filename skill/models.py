@@ -5,8 +5,12 @@ from skill.admins import Admin, ApiToken
 from skill.audit import PurchaseAttempt
 from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
+from skill.continuity import CartReminder
+from skill.insights import DialogEvent
 from skill.notify import OutboxMessage
 from skill.orders import Order, OrderEvent, OrderLine
+from skill.support import SupportRequest
 
-__all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogItem", "Order",
-           "OrderEvent", "OrderLine", "OutboxMessage", "PurchaseAttempt"]
+__all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CartReminder", "CatalogItem",
+           "DialogEvent", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "PurchaseAttempt",
+           "SupportRequest"]
