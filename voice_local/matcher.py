@@ -77,6 +77,9 @@ class Match:
     """Slot name -> the words heard for it (resolved later by the skill, as on Alexa)."""
     score: float = 100.0
     """100 for a rule or template match; the classifier's probability x 100 otherwise."""
+    guess: str | None = None
+    """For a Fallback: the intent the classifier thought likeliest all the same (a hint for
+    the merchant's insights, never acted on)."""
 
 
 def _regex(parts: tuple) -> str:
@@ -205,7 +208,9 @@ class IntentMatcher:
         # At a yes/no question a new request must be clear; anything else asks again.
         needed = NEW_REQUEST_CONFIDENCE if expecting == "yesno" else CONFIDENCE
         if not ranked or ranked[0].intent == NONE or ranked[0].probability < needed:
-            return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0)
+            guess = next((r.intent for r in ranked if r.intent != NONE), None)
+            return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0,
+                         guess=guess)
         return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability, plain)
 
     def _allowed(self, expecting: str | None) -> set[str]:
