@@ -42,6 +42,8 @@ EXPECTING = ("yesno", "which", "howmany", "pin")
 CONFIDENCE = 0.5
 """The classifier's probability below which an utterance is not understood (Fallback)."""
 NEW_REQUEST_CONFIDENCE = 0.8
+GUESS_FLOOR = 0.25
+"""Below this probability an intent is not even offered as a guess for a Fallback."""
 """At a yes/no question, the probability a new request needs instead of an answer."""
 _YES_NO_WORDS = {"yes", "yeah", "yep", "yup", "sure", "okay", "no", "nope", "nah", "naw",
                  "not", "never", "negative", "affirmative", "neither", "none"}
@@ -208,7 +210,8 @@ class IntentMatcher:
         # At a yes/no question a new request must be clear; anything else asks again.
         needed = NEW_REQUEST_CONFIDENCE if expecting == "yesno" else CONFIDENCE
         if not ranked or ranked[0].intent == NONE or ranked[0].probability < needed:
-            guess = next((r.intent for r in ranked if r.intent != NONE), None)
+            guess = next((r.intent for r in ranked
+                          if r.intent != NONE and r.probability >= GUESS_FLOOR), None)
             return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0,
                          guess=guess)
         return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability, plain)
