@@ -62,6 +62,7 @@ from skill.orders import (
     reject_order,
 )
 from skill.runtime import Runtime
+from skill.web.console_insights import register_insight_pages
 
 SIGN_IN_FAILED = (f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong passwords in a "
                   f"row, signing in is refused for {LOGIN_LOCKOUT.seconds // 60} minutes.")
@@ -325,6 +326,7 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
         return render_template("admin/audit.html", attempts=attempts, outcome=outcome,
                                account=user or "", outcomes=AUDIT_OUTCOMES, money=money)
 
+    register_insight_pages(console, runtime, signed_in)
     return console
 
 
