@@ -44,30 +44,29 @@ def register_insight_pages(console: Blueprint, runtime: Runtime,
                                funnel_svg=funnel_chart(report) if report.daily else None,
                                fallback_svg=fallback_chart(report) if report.daily else None)
 
+    def apply(add: Callable[[], str], what: str):  # noqa: ANN202
+        """Apply a suggestion, say what came of it, and offer the model rebuild."""
+        try:
+            flash(f"Added '{add()}' as {what}. {REBUILD_OFFER}")
+        except VoiceCartError as exc:
+            flash(f"Not added: {exc}", "error")
+        return redirect(url_for("console.insights", days=request.form.get("days", 30)))
+
     @console.post("/insights/synonym")
     @signed_in
     def insights_synonym():  # noqa: ANN202
         sku, phrase = request.form.get("sku", ""), request.form.get("phrase", "")
-        try:
+
+        def add() -> str:
             with runtime.transaction() as db:
-                added = add_synonym(db, sku, phrase, runtime.store.currency)
-            flash(f"Added '{added}' as a synonym of {sku}. {REBUILD_OFFER}")
-        except NotFound:
-            flash(f"There is no item {sku} any more.", "error")
-        except InvalidInput as exc:
-            flash(f"Not added: {exc}", "error")
-        return redirect(url_for("console.insights", days=request.form.get("days", 30)))
+                return add_synonym(db, sku, phrase, runtime.store.currency)
+        return apply(add, f"a synonym of {sku}")
 
     @console.post("/insights/phrase")
     @signed_in
     def insights_phrase():  # noqa: ANN202
         intent, phrase = request.form.get("intent", ""), request.form.get("phrase", "")
-        try:
-            added = add_phrase(intent, phrase)
-            flash(f"Added '{added}' as a sample phrase of {intent}. {REBUILD_OFFER}")
-        except VoiceCartError as exc:
-            flash(f"Not added: {exc}", "error")
-        return redirect(url_for("console.insights", days=request.form.get("days", 30)))
+        return apply(lambda: add_phrase(intent, phrase), f"a sample phrase of {intent}")
 
     @console.get("/support")
     @signed_in
