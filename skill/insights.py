@@ -39,6 +39,8 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s.,-]*\d){3,}")
 _NUMBER_WORDS = ("zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                  "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
                  "thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred")
+_ANY_DIGITS = re.compile(r"\d+")
+_ANY_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _WORD_RUN = re.compile(rf"\b(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS})){{2,}}\b",
                        re.IGNORECASE)
 
@@ -68,20 +70,26 @@ class DialogEvent(Base):
     """The intent the local matcher thought likeliest, below its confidence (a hint)."""
 
 
-def mask(text: str) -> str:
+def mask(text: str, *, every_number: bool = False) -> str:
     """``text`` with every run of four or more digits, or three or more number words,
-    replaced by ``#``: a PIN said out of turn never reaches the records."""
+    replaced by ``#``: a PIN said out of turn never reaches the records. With
+    ``every_number`` (said while the PIN was asked) any digit or number word goes."""
+    if every_number:
+        text = _ANY_DIGITS.sub("#", text)
+        return _ANY_NUMBER_WORD.sub("#", text)
     text = _DIGIT_RUN.sub("####", text)
     return _WORD_RUN.sub("####", text)
 
 
-def clean_text(text: object, *, pin_asked: bool = False) -> str:
-    """Heard text as it may be kept: nothing where a PIN was asked, masked, bounded."""
+def clean_text(text: object, *, pin_asked: bool = False, pin_near: bool = False) -> str:
+    """Heard text as it may be kept, bounded: nothing of a turn that may hold the PIN
+    (``pin_asked``), every number masked in other turns at the PIN question (``pin_near``),
+    PIN-like runs masked anywhere."""
     if not isinstance(text, str) or not text.strip():
         return ""
     if pin_asked:
         return PIN_WITHHELD
-    return mask(" ".join(text.split()))[:MAX_TEXT]
+    return mask(" ".join(text.split()), every_number=pin_near)[:MAX_TEXT]
 
 
 def clean_slots(slots: dict[str, object], *, pin_asked: bool = False) -> dict[str, str]:
@@ -99,14 +107,16 @@ def add_event(session: Session, kind: str, *, user_id: str, channel: str = "alex
               session_id: str = "", intent: str | None = None, text: str = "",
               slots: dict | None = None, candidates: list[dict] | None = None,
               question: str | None = None, guess: str | None = None,
-              pin_asked: bool = False, at: datetime | None = None) -> DialogEvent:
+              pin_asked: bool = False, pin_near: bool = False,
+              at: datetime | None = None) -> DialogEvent:
     """Record one event in the caller's transaction (text and slots cleaned here)."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown dialog event kind {kind!r}")
     event = DialogEvent(kind=kind, user_id=user_id[:512], channel=channel[:32],
                         session_id=(session_id or "")[:255], intent=(intent or None) and
-                        intent[:100], text=clean_text(text, pin_asked=pin_asked),
-                        slots=clean_slots(slots or {}, pin_asked=pin_asked),
+                        intent[:100], text=clean_text(text, pin_asked=pin_asked,
+                                                      pin_near=pin_near),
+                        slots=clean_slots(slots or {}, pin_asked=pin_asked or pin_near),
                         candidates=list(candidates or [])[:5], question=question and
                         question[:32], guess=guess and guess[:100], at=at or utcnow())
     session.add(event)

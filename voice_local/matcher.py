@@ -66,7 +66,8 @@ _HOW_MANY_HOMOPHONES = {"tree": "three", "for": "four", "fore": "four", "to": "t
 SEVERAL_ITEMS = ("BuyIntent", "ReorderIntent", "AddToCartIntent")
 """Intents whose item slot may name several items ("coffee pods and paper towels")."""
 WHILE_PIN = ("ProvidePinIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent",
-             "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK)
+             "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK,
+             "HandoffIntent")
 """What may be said while the skill waits for the PIN (as Alexa, eliciting the PIN slot)."""
 
 

@@ -48,12 +48,19 @@ def slot_values(handler_input: HandlerInput) -> dict[str, str]:
     return values
 
 
-def pin_asked(handler_input: HandlerInput) -> bool:
-    """Whether the PIN was asked for or is being given (then nothing said is kept)."""
+def pin_near(handler_input: HandlerInput) -> bool:
+    """Whether the PIN was asked for (then no number said is kept)."""
     attrs = handler_input.attributes_manager.request_attributes
+    return expects(attrs.get("asked") or {}) == "pin"
+
+
+def pin_asked(handler_input: HandlerInput) -> bool:
+    """Whether this turn may hold the PIN (then nothing said is kept): a PIN, or words not
+    understood while the PIN was asked for."""
     intent = getattr(getattr(handler_input.request_envelope.request, "intent", None), "name",
                      None)
-    return intent == "ProvidePinIntent" or expects(attrs.get("asked") or {}) == "pin"
+    return intent == "ProvidePinIntent" or (pin_near(handler_input) and intent in (
+        None, "AMAZON.FallbackIntent"))
 
 
 def note(handler_input: HandlerInput, kind: str, session: Session | None = None,
@@ -67,7 +74,7 @@ def note(handler_input: HandlerInput, kind: str, session: Session | None = None,
                   "session_id": envelope.session.session_id if envelope.session else "",
                   "intent": getattr(getattr(envelope.request, "intent", None), "name", None),
                   "question": (attrs.get("asked") or {}).get("kind"),
-                  "pin_asked": pin_asked(handler_input),
+                  "pin_asked": pin_asked(handler_input), "pin_near": pin_near(handler_input),
                   "guess": context.get("guess") if isinstance(context.get("guess"), str)
                   else None, **fields}
         if session is not None:
@@ -124,13 +131,12 @@ class TranscriptInterceptor(AbstractResponseInterceptor):
         if envelope.session is None or response.should_end_session is not False:
             return
         pin = pin_asked(handler_input)
-        said = heard_text(handler_input) or ", ".join(
-            f"{name}: {value}" for name, value in slot_values(handler_input).items()
-            if name != "Pin")
+        said = heard_text(handler_input) or ", ".join(  # withheld whole where a PIN may be
+            f"{name}: {value}" for name, value in slot_values(handler_input).items())
         speech = getattr(response.output_speech, "ssml", None) or ""
         entry = {"intent": intent or envelope.request.object_type,
-                 "said": clean_text(said, pin_asked=pin), "reply": clean_text(
-                     ssml_to_text(speech)), "pin": pin}
+                 "said": clean_text(said, pin_asked=pin, pin_near=pin_near(handler_input)),
+                 "reply": clean_text(ssml_to_text(speech)), "pin": pin}
         turns = [*transcript_of(handler_input), entry][-TRANSCRIPT_TURNS:]
         handler_input.attributes_manager.session_attributes[TRANSCRIPT] = sign(
             attrs["runtime"].signing_key, {"turns": turns}, attrs["user_id"])
