@@ -149,3 +149,37 @@ def test_a_cart_left_is_said_once_per_change(runtime, dialog):
     dialog.launch()
     dialog.intent("ClearCartIntent")  # "start fresh"
     assert "emptied" in dialog.speech
+
+
+def test_support_and_insights_through_the_api(runtime, dialog, console_app, api_token):
+    from tests.test_api import check_against_spec
+
+    client = console_app.test_client()
+
+    def call(method: str, path: str, **kwargs):  # noqa: ANN202
+        response = client.open(f"/api/v1{path}", method=method, headers={
+            "Authorization": f"Bearer {api_token}"}, **kwargs)
+        check_against_spec(method, f"/api/v1{path}", response)
+        return response
+
+    dialog.launch()
+    dialog.intent("AddToCartIntent", Item="dish liquid")
+    dialog.intent("HandoffIntent")
+    dialog.intent("AMAZON.YesIntent")
+    report = call("GET", "/insights?days=7").get_json()
+    assert report["unknown_items"][0]["suggestion"]["sku"] == "DS-LEMON"
+    assert report["handoffs"] == 1
+    for bad in ("0", "x", "99999"):
+        assert call("GET", f"/insights?days={bad}").status_code == 400
+    [request] = call("GET", "/support").get_json()["requests"]
+    assert call("GET", "/support?status=maybe").status_code == 400
+    assert call("POST", f"/support/{request['id']}/handle", json={}).status_code == 422
+    assert call("POST", "/support/999/handle", json={"note": "x"}).status_code == 404
+    assert call("POST", f"/support/{request['id']}/handle", data=b"{",
+                content_type="application/json").status_code == 400
+    assert call("POST", f"/support/{request['id']}/handle",
+                json={"note": "called"}).get_json()["handled_by"] == "merchant"
+    assert call("POST", f"/support/{request['id']}/handle",
+                json={"note": "again"}).status_code == 409
+    assert call("GET", "/support").get_json()["requests"] == []
+    assert len(call("GET", "/support?status=all").get_json()["requests"]) == 1
