@@ -126,7 +126,7 @@ class TranscriptInterceptor(AbstractResponseInterceptor):
         if response is None or "runtime" not in attrs or "user_id" not in attrs:
             return
         intent = getattr(getattr(envelope.request, "intent", None), "name", None)
-        if intent is not None:
+        if envelope.request.object_type == "IntentRequest":  # CanFulfill must change nothing
             note(handler_input, "turn")
         if envelope.session is None or response.should_end_session is not False:
             return
