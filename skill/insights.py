@@ -39,6 +39,7 @@ _DIGIT_RUN = re.compile(r"\d(?:[\s.,-]*\d){3,}")
 _NUMBER_WORDS = ("zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                  "thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
                  "thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred")
+_NAME = re.compile(r"[A-Za-z_.]{1,100}")
 _ANY_DIGITS = re.compile(r"\d+")
 _ANY_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _WORD_RUN = re.compile(rf"\b(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS})){{2,}}\b",
@@ -92,11 +93,17 @@ def clean_text(text: object, *, pin_asked: bool = False, pin_near: bool = False)
     return mask(" ".join(text.split()), every_number=pin_near)[:MAX_TEXT]
 
 
+def clean_name(name: object) -> str | None:
+    """An intent or slot name as it may be kept: letters, dots and underscores only (a
+    client may send anything there, a PIN too), else None."""
+    return name if isinstance(name, str) and _NAME.fullmatch(name) else None
+
+
 def clean_slots(slots: dict[str, object], *, pin_asked: bool = False) -> dict[str, str]:
     """Slot name -> value as it may be kept (the ``Pin`` slot never)."""
     kept = {}
     for name, value in slots.items():
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not value.strip() or clean_name(name) is None:
             continue
         kept[str(name)[:64]] = PIN_WITHHELD if name == "Pin" or pin_asked else \
             clean_text(value)
@@ -113,8 +120,8 @@ def add_event(session: Session, kind: str, *, user_id: str, channel: str = "alex
     if kind not in KINDS:
         raise InvalidInput(f"unknown dialog event kind {kind!r}")
     event = DialogEvent(kind=kind, user_id=user_id[:512], channel=channel[:32],
-                        session_id=(session_id or "")[:255], intent=(intent or None) and
-                        intent[:100], text=clean_text(text, pin_asked=pin_asked,
+                        session_id=(session_id or "")[:255], intent=clean_name(intent),
+                        text=clean_text(text, pin_asked=pin_asked,
                                                       pin_near=pin_near),
                         slots=clean_slots(slots or {}, pin_asked=pin_asked or pin_near),
                         candidates=list(candidates or [])[:5], question=question and

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from skill.accounts import Account
 from skill.db import Base, UTCDateTime, utcnow
 from skill.errors import InvalidInput, NotAllowed, NotFound
-from skill.insights import clean_text
+from skill.insights import clean_name, clean_text
 from skill.notify import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def clean_turns(turns: object) -> list[dict]:
         if not isinstance(turn, dict):
             continue
         pin = turn.get("pin") is True
-        kept.append({"intent": str(turn.get("intent") or "")[:100],
+        kept.append({"intent": clean_name(turn.get("intent")) or "",
                      "said": clean_text(turn.get("said"), pin_asked=pin),
                      "reply": clean_text(turn.get("reply"))})
     return kept[-10:]

@@ -16,7 +16,7 @@ from ask_sdk_model import Response
 from sqlalchemy.orm import Session
 
 from skill.alexa.turn import expects
-from skill.insights import add_event, clean_text
+from skill.insights import add_event, clean_name, clean_text
 from skill.resolution import Resolution
 from skill.signing import sign, verified
 from skill.speech import ssml_to_text
@@ -68,6 +68,8 @@ def note(handler_input: HandlerInput, kind: str, session: Session | None = None,
     """Record a dialog event of this turn (see the module docstring); never raises."""
     attrs = handler_input.attributes_manager.request_attributes
     envelope = handler_input.request_envelope
+    if session is not None:
+        session.flush()  # an error in the turn's own changes is the turn's, not swallowed here
     try:
         context = handler_input.context if isinstance(handler_input.context, dict) else {}
         values = {"user_id": attrs["user_id"], "channel": attrs.get("channel", "alexa"),
@@ -78,7 +80,7 @@ def note(handler_input: HandlerInput, kind: str, session: Session | None = None,
                   "guess": context.get("guess") if isinstance(context.get("guess"), str)
                   else None, **fields}
         if session is not None:
-            with session.begin_nested():
+            with session.begin_nested():  # (the turn's own changes were flushed before)
                 add_event(session, kind, **values)  # type: ignore[arg-type]
         else:
             with attrs["runtime"].transaction() as own:
@@ -132,9 +134,10 @@ class TranscriptInterceptor(AbstractResponseInterceptor):
             return
         pin = pin_asked(handler_input)
         said = heard_text(handler_input) or ", ".join(  # withheld whole where a PIN may be
-            f"{name}: {value}" for name, value in slot_values(handler_input).items())
+            f"{clean_name(name) or 'slot'}: {value}"
+            for name, value in slot_values(handler_input).items())
         speech = getattr(response.output_speech, "ssml", None) or ""
-        entry = {"intent": intent or envelope.request.object_type,
+        entry = {"intent": clean_name(intent) or clean_name(envelope.request.object_type) or "",
                  "said": clean_text(said, pin_asked=pin, pin_near=pin_near(handler_input)),
                  "reply": clean_text(ssml_to_text(speech)), "pin": pin}
         turns = [*transcript_of(handler_input), entry][-TRANSCRIPT_TURNS:]
