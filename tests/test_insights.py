@@ -48,6 +48,7 @@ def failing_dialogs(runtime, dialog) -> None:
     dialog.launch()
     dialog.intent("AddToCartIntent", Item="dish liquid")
     assert "couldn't find dish liquid" in dialog.speech
+    dialog.intent("AddToCartIntent", Item="xylophone")
     dialog.intent("AMAZON.FallbackIntent")
     dialog.intent("AMAZON.FallbackIntent", Item="kittens")
     assert "call you back" in dialog.speech  # the second miss in a row offers a person
@@ -95,6 +96,9 @@ def test_failed_dialogs_show_up_in_the_insights(runtime, dialog, db_url, console
     assert "Add &#39;dish liquid&#39; as a synonym of dish soap" in page
     assert "how do i get my money back for the broken one" in page
     assert page.count("<svg") == 2 and "<script" not in page
+    assert items["xylophone"]["suggestion"]["action"] == "new_item"
+    assert 'href="/admin/catalog/new?name=xylophone"' in page
+    assert 'value="xylophone"' in console.get("/admin/catalog/new?name=xylophone").text
 
 
 def test_a_synonym_applied_makes_the_same_words_resolve(runtime, dialog, db_url, model_dir):

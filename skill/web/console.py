@@ -132,7 +132,8 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     @console.route("/catalog/new", methods=["GET", "POST"])
     @signed_in
     def item_new():  # noqa: ANN202
-        record = new_item_record({}, runtime.store.currency)
+        record = new_item_record({"name": request.args.get("name", "").strip()[:200]},
+                                 runtime.store.currency)  # a name suggested by the insights
         errors: dict[str, str] = {}
         if request.method == "POST":
             record = _form_record()
