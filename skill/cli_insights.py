@@ -101,7 +101,8 @@ def _print_report(report: insight_report.Report) -> None:
     echo(f"Insights since {report.since:%Y-%m-%d} ({report.days} days)")
     total = report.totals()
     echo(f"turns {total.turns}, not understood {total.fallbacks} "
-         f"({total.fallback_rate:.0%}), callbacks asked {report.handoffs}")
+         f"({total.fallback_rate:.0%}), again right after a miss {report.repeated_misses}, "
+         f"names fitting several items {report.asked_which}, callbacks asked {report.handoffs}")
     for title, groups in (("Phrases not understood", report.phrases),
                           ("Item names not found", report.unknown_items)):
         echo(f"\n{title}:")

@@ -105,6 +105,11 @@ class Report:
     abandoned: dict[str, int]
     """Questions left open when the session ended, by kind of question."""
     handoffs: int
+    repeated_misses: int = 0
+    """Turns not understood right after one that was not understood either."""
+    asked_which: int = 0
+    """Item names that fit several items (the shopper was asked which): not suggested as
+    synonyms, since asking is the right answer there."""
 
     def to_dict(self) -> dict:
         """Plain data (JSON): amounts as decimal strings in ``currency``."""
@@ -120,7 +125,8 @@ class Report:
                 "daily": [day(d) for d in self.daily],
                 "totals": day(self.totals()) | {"day": None},
                 "top_items": self.top_items, "abandoned": self.abandoned,
-                "handoffs": self.handoffs}
+                "handoffs": self.handoffs, "repeated_misses": self.repeated_misses,
+                "asked_which": self.asked_which}
 
     def totals(self) -> DayFigures:
         """The whole period as one row."""
@@ -180,11 +186,12 @@ def build_report(session: Session, *, days: int = 30, now: datetime, currency: s
         elif event.kind == "restatement":
             row.restatements += 1
     top = _purchases(session, since, figures)
+    kinds = Counter(e.kind for e in events)
     abandoned = Counter(e.question or "unknown" for e in events if e.kind == "abandoned")
     return Report(since, days, currency, _phrase_groups(events),
                   _item_groups(session, events, resolver),
-                  [daily[k] for k in sorted(daily)], top, dict(abandoned),
-                  sum(1 for e in events if e.kind == "handoff"))
+                  [daily[k] for k in sorted(daily)], top, dict(abandoned), kinds["handoff"],
+                  kinds["repeated_miss"], kinds["ambiguous_item"])
 
 
 def _purchases(session: Session, since: datetime, figures) -> list[dict]:  # noqa: ANN001
@@ -245,7 +252,7 @@ def _item_groups(session: Session, events: list[DialogEvent],
     seen: dict[str, dict[str, dict]] = defaultdict(dict)
     where: dict[str, Counter] = defaultdict(Counter)
     for event in events:
-        if event.kind not in ("unresolved_item", "ambiguous_item") or not event.text:
+        if event.kind != "unresolved_item" or not event.text:
             continue
         key = normalize(event.text)
         if not key:

@@ -56,6 +56,7 @@ def failing_dialogs(runtime, dialog) -> None:
     dialog.intent("AMAZON.YesIntent")  # "You haven't ordered coffee pods before..."
     assert "Should I order" in dialog.speech
     dialog.intent("AMAZON.NoIntent")
+    dialog.intent("AddToCartIntent", Item="toothbrush heads")  # two items: asked which
     dialog.intent("BuyIntent", Item="paper towels")
     dialog.end()  # walked away from "Should I order...?"
     talk = LocalConversation(runtime, "demo")
@@ -91,6 +92,8 @@ def test_failed_dialogs_show_up_in_the_insights(runtime, dialog, db_url, console
     assert totals["restatements"] == 3 and totals["declines"] == 3  # no, and two walked away
     assert totals["pin_failures"] == 1 and totals["orders"] == 0
     assert report["abandoned"] == {"purchase": 2} and report["handoffs"] == 2
+    assert report["repeated_misses"] == 2 and report["asked_which"] == 1
+    assert "toothbrush heads" not in items  # asking which is right: no synonym suggested
 
     page = console.get("/admin/insights?days=7").text
     assert "Add &#39;dish liquid&#39; as a synonym of dish soap" in page
