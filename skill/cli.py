@@ -27,6 +27,7 @@ from skill.accounts import (
 from skill.catalog import catalog_categories, create_item, list_items, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
 from skill.catalog_io import export_catalog, import_catalog, json_record
+from skill.cli_insights import register as register_insights
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
 from skill.errors import ImportFailed, VoiceCartError
 from skill.orders import (
@@ -230,17 +231,26 @@ def catalog_add(ctx: click.Context, sku: str, **fields: object) -> None:
 @catalog.command("update")
 @click.argument("sku")
 @_item_options(required=False)
+@click.option("--add-synonym", "add_synonyms", multiple=True, metavar="PHRASE",
+              help="Add a synonym, keeping the others (repeatable); e.g. from the insights.")
 @click.pass_context
-def catalog_update(ctx: click.Context, sku: str, **fields: object) -> None:
+def catalog_update(ctx: click.Context, sku: str, add_synonyms: tuple[str, ...],
+                   **fields: object) -> None:
     """Change some fields of item SKU."""
+    from skill.insight_report import add_synonym
+
     changes = _changes(**fields)
-    if not changes:
+    if not changes and not add_synonyms:
         raise click.UsageError("nothing to change: give at least one option")
     runtime = _runtime(ctx)
     with runtime.transaction() as session:
-        item = update_catalog_item(session, sku, changes, currency=runtime.store.currency)
-        name = item.name
-    click.echo(f"updated {sku} ({name})")
+        item = (update_catalog_item(session, sku, changes, currency=runtime.store.currency)
+                if changes else None)
+        for phrase in add_synonyms:
+            add_synonym(session, sku, phrase, runtime.store.currency)
+        name = (item.name if item else None) or sku
+    click.echo(f"updated {sku} ({name})" + ("; rebuild the interaction model: voicecart "
+                                            "model build" if add_synonyms else ""))
 
 
 @catalog.command("remove")
@@ -774,6 +784,8 @@ def _add_linking_commands() -> None:
 
 
 _add_linking_commands()
+
+register_insights(cli, _Group, _runtime)
 
 
 def main() -> None:

@@ -7,12 +7,15 @@ from skill.audit import PurchaseAttempt
 from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
 from skill.catalog_version import CatalogChange, CatalogState
+from skill.continuity import CartReminder
+from skill.insights import DialogEvent
 from skill.linking import AuthCode, OAuthClient, OAuthToken
 from skill.notify import OutboxMessage
 from skill.order_updates import AlexaEvent, AlexaUser
 from skill.orders import Order, OrderEvent, OrderLine
 from skill.replay import SeenRequest
 from skill.shoppers import Address, Household, Member, PasswordReset, Shopper
+from skill.support import SupportRequest
 from skill.voices import VoiceProfile
 
 __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogChange", "CatalogItem",
@@ -20,4 +23,6 @@ __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogChange", 
            "PurchaseAttempt", "SeenRequest",
            # households, account linking, order updates (issue 14)
            "Address", "AlexaEvent", "AlexaUser", "ApprovalLink", "AuthCode", "Household",
-           "Member", "OAuthClient", "OAuthToken", "PasswordReset", "Shopper", "VoiceProfile"]
+           "Member", "OAuthClient", "OAuthToken", "PasswordReset", "Shopper", "VoiceProfile",
+           # what the skill did not understand, callbacks, cart continuity (issue 15)
+           "CartReminder", "DialogEvent", "SupportRequest"]

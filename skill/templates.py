@@ -22,6 +22,7 @@ limits their number); the local matcher trains on a larger selection.
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,18 @@ from pathlib import Path
 from skill.errors import VoiceCartError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "interaction_models" / "templates"
+MODEL_DIR_ENV = "VOICECART_MODEL_DIR"
+_PHRASE_WORD = re.compile(r"^[a-z]+(?:'[a-z]+)?$")
+MAX_PHRASE_WORDS = 20
+
+
+def added_phrases_path(locale: str = "en-US") -> Path:
+    """The merchant's own sample phrases (added from the insights), read after the
+    templates: ``<locale>.added.txt`` next to them, or in ``VOICECART_MODEL_DIR/templates``
+    where the models live elsewhere."""
+    configured = os.environ.get(MODEL_DIR_ENV)
+    folder = Path(configured) / "templates" if configured else TEMPLATES_DIR
+    return folder / f"{locale}.added.txt"
 
 
 class TemplateError(VoiceCartError):
@@ -189,17 +202,22 @@ def _substitute(parts: tuple, rules: dict[str, tuple], where: str) -> tuple:
 
 def load_templates(locale: str = "en-US", path: Path | None = None) -> dict[str, IntentTemplates]:
     """Every intent's templates for ``locale``, in file order."""
-    path = path or TEMPLATES_DIR / f"{locale}.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise TemplateError(f"{path}: {error.strerror or error}") from None
+    files = [path] if path else [TEMPLATES_DIR / f"{locale}.txt"]
+    if path is None and added_phrases_path(locale).is_file():
+        files.append(added_phrases_path(locale))
+    lines: list[tuple[str, int, str]] = []
+    for source in files:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as error:
+            raise TemplateError(f"{source}: {error.strerror or error}") from None
+        lines += [(source.name, n, raw) for n, raw in enumerate(text.splitlines(), 1)]
     rules: dict[str, tuple] = {}
     intents: dict[str, IntentTemplates] = {}
     section: str | None = None
-    for number, raw in enumerate(lines, 1):
+    for name, number, raw in lines:
         line = raw.split("#", 1)[0].strip()
-        where = f"{path.name}:{number}"
+        where = f"{name}:{number}"
         if not line:
             continue
         header = re.fullmatch(r"\[([\w.]+)\]", line)
@@ -232,3 +250,40 @@ def load_templates(locale: str = "en-US", path: Path | None = None) -> dict[str,
         intent.templates.append(parts)
         intent.sources.append(line)
     return intents
+
+
+def add_phrase(intent: str, phrase: str, locale: str = "en-US") -> str:
+    """Add ``phrase`` as a sample phrase of ``intent`` to the added-phrases file (read by
+    the model build and the local matcher); the phrase as added. Plain words only: a
+    phrase is said, not a template."""
+    words = phrase.lower().replace("\u2019", "'").split()
+    if not words or len(words) > MAX_PHRASE_WORDS or not all(
+            _PHRASE_WORD.match(w) for w in words):
+        raise TemplateError("a sample phrase is 1 to 20 plain words (letters, an apostrophe)")
+    intents = load_templates(locale)
+    if intent not in intents:
+        raise TemplateError(f"unknown intent {intent!r}")
+    cleaned = " ".join(words)
+    path = added_phrases_path(locale)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text("utf-8") if path.is_file() else (
+        "# Sample phrases added from the insights (voicecart insights, the console).\n")
+    lines = text.rstrip("\n").split("\n")
+    header = f"[{intent}]"
+    if header in lines:
+        start = lines.index(header) + 1
+        rest = lines[start:]
+        section = rest[:next((n for n, ln in enumerate(rest)
+                              if re.fullmatch(r"\[[\w.]+\]", ln.strip())), len(rest))]
+        if cleaned in section:
+            return cleaned
+        end = lines.index(header) + 1
+        while end < len(lines) and not re.fullmatch(r"\[[\w.]+\]", lines[end].strip()):
+            end += 1
+        lines.insert(end, cleaned)
+    else:
+        lines += [header, cleaned]
+    partial = path.with_suffix(".tmp")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return cleaned

@@ -359,9 +359,11 @@ def test_can_fulfill_intent_changes_nothing(send, runtime):
     def counts():
         with runtime.transaction() as s:
             from skill.accounts import Account
+            from skill.insights import DialogEvent
 
             return (s.scalar(select(func.count(Account.id))),
-                    s.scalar(select(func.count(Order.id))))
+                    s.scalar(select(func.count(Order.id))),
+                    s.scalar(select(func.count(DialogEvent.id))))
 
     before = counts()
     known = send(envelope({"type": "CanFulfillIntentRequest", "intent": {

@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from skill.templates import TEMPLATES_DIR, load_templates
+from skill.templates import TEMPLATES_DIR, added_phrases_path, load_templates
 from voice_local.slot_finder import PLACEHOLDERS, SlotFinder
 from voice_local.text import normalize
 
@@ -165,7 +165,9 @@ def train(rows: list[tuple[str, str]]) -> IntentClassifier:
 
 def _fingerprint(locale: str) -> str:
     digest = hashlib.sha256(f"{_VERSION} {sklearn.__version__}".encode())
-    for path in (TEMPLATES_DIR / f"{locale}.txt", *_none_paths(locale)):
+    added = added_phrases_path(locale)  # the merchant's own phrases retrain it too
+    for path in (TEMPLATES_DIR / f"{locale}.txt", *_none_paths(locale),
+                 *([added] if added.is_file() else [])):
         digest.update(path.read_bytes())
     for name in ("unknown_items.txt", "words.json"):
         digest.update(resources.files("voice_local").joinpath(f"data/{name}").read_bytes())

@@ -62,6 +62,8 @@ EXPECTING = ("yesno", "which", "howmany", "pin")
 CONFIDENCE = 0.5
 """The classifier's probability below which an utterance is not understood (Fallback)."""
 NEW_REQUEST_CONFIDENCE = 0.8
+GUESS_FLOOR = 0.25
+"""Below this probability an intent is not even offered as a guess for a Fallback."""
 """At a yes/no question, the probability a new request needs instead of an answer."""
 _YES_NO_WORDS = {"yes", "yeah", "yep", "yup", "sure", "okay", "no", "nope", "nah", "naw",
                  "not", "never", "negative", "affirmative", "neither", "none"}
@@ -100,7 +102,8 @@ _HOW_MANY_HOMOPHONES = {"tree": "three", "for": "four", "fore": "four", "to": "t
 SEVERAL_ITEMS = ("BuyIntent", "ReorderIntent", "AddToCartIntent")
 """Intents whose item slot may name several items ("coffee pods and paper towels")."""
 WHILE_PIN = ("ProvidePinIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent",
-             "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK)
+             "AMAZON.HelpIntent", "AMAZON.RepeatIntent", "AMAZON.PreviousIntent", NO, FALLBACK,
+             "HandoffIntent")
 """What may be said while the skill waits for the PIN (as Alexa, eliciting the PIN slot)."""
 
 
@@ -113,6 +116,9 @@ class Match:
     """Slot name -> the words heard for it (resolved later by the skill, as on Alexa)."""
     score: float = 100.0
     """100 for a rule or template match; the classifier's probability x 100 otherwise."""
+    guess: str | None = None
+    """For a Fallback: the intent the classifier thought likeliest all the same (a hint for
+    the merchant's insights, never acted on)."""
 
 
 def _regex(parts: tuple) -> str:
@@ -367,7 +373,10 @@ class IntentMatcher:
         # At a yes/no question a new request must be clear; anything else asks again.
         needed = NEW_REQUEST_CONFIDENCE if expecting == "yesno" else CONFIDENCE
         if not ranked or ranked[0].intent == NONE or ranked[0].probability < needed:
-            return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0)
+            guess = next((r.intent for r in ranked
+                          if r.intent != NONE and r.probability >= GUESS_FLOOR), None)
+            return Match(FALLBACK, score=100 * ranked[0].probability if ranked else 0.0,
+                         guess=guess)
         return self._with_slots(ranked[0].intent, found, 100 * ranked[0].probability, plain)
 
     def _allowed(self, expecting: str | None) -> set[str]:

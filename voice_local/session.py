@@ -55,7 +55,7 @@ class LocalConversation:
         self.session_id: str | None = None
         self.attributes: dict = {}
 
-    def _send(self, request: dict) -> dict:
+    def _send(self, request: dict, match: Match | None = None, text: str = "") -> dict:
         new = self.session_id is None
         if new:
             self.session_id = f"voicecart.local.session.{uuid.uuid4()}"
@@ -73,8 +73,11 @@ class LocalConversation:
         if self.person:
             body["context"]["System"]["person"] = {"personId": self.person}
         envelope = self._serializer.deserialize(json.dumps(body), RequestEnvelope)
-        response = self._serializer.serialize(self.skill.invoke(envelope,
-                                                                context={"channel": "local"}))
+        # What was heard goes with the turn (Alexa sends no transcript; the local loop can):
+        # the skill keeps it, masked, where it did not understand.
+        context = {"channel": "local", "heard": text,
+                   "guess": match.guess if match is not None else None}
+        response = self._serializer.serialize(self.skill.invoke(envelope, context=context))
         self.attributes = response.get("sessionAttributes") or {}
         if response.get("response", {}).get("shouldEndSession") is not False:
             self.session_id = None
@@ -97,7 +100,7 @@ class LocalConversation:
                  for name, value in match.slots.items()}
         response = self._send({"type": "IntentRequest", "dialogState": "STARTED",
                                "intent": {"name": match.intent, "confirmationStatus": "NONE",
-                                          "slots": slots}})
+                                          "slots": slots}}, match, text)
         return self._reply(text, match, response)
 
     def end(self) -> None:

@@ -7,6 +7,7 @@ from ask_sdk_core.skill_builder import SkillBuilder
 
 from skill.alexa import handlers as h
 from skill.alexa.canfulfill import CanFulfillHandler
+from skill.alexa.handoff import HandoffHandler
 from skill.alexa.interceptors import (
     AccountInterceptor,
     HistoryEntitiesInterceptor,
@@ -20,12 +21,13 @@ from skill.alexa.linking import (
     LinkingInterceptor,
     ProactiveSubscriptionHandler,
 )
+from skill.alexa.listening import TranscriptInterceptor
 from skill.alexa.shopping import SHOPPING_HANDLERS
 from skill.runtime import Runtime
 
 REQUEST_HANDLERS = [
     h.LaunchHandler(), h.ReorderHandler(), h.BuyHandler(), h.AddToCartHandler(),
-    h.SelectItemHandler(), *SHOPPING_HANDLERS, h.YesHandler(), h.NoHandler(),
+    h.SelectItemHandler(), *SHOPPING_HANDLERS, HandoffHandler(), h.YesHandler(), h.NoHandler(),
     h.ProvidePinHandler(), h.HelpHandler(), h.StopHandler(), h.CancelHandler(),
     h.RepeatHandler(), h.PreviousHandler(), h.SessionEndedHandler(), h.FallbackHandler(),
 ]
@@ -51,4 +53,5 @@ def build_skill(runtime: Runtime, skill_id: str | None = None, *,
         builder.add_global_request_interceptor(interceptor)
     builder.add_global_response_interceptor(HistoryEntitiesInterceptor())
     builder.add_global_response_interceptor(logging_interceptor)
+    builder.add_global_response_interceptor(TranscriptInterceptor())
     return builder.create()

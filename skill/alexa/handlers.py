@@ -23,6 +23,7 @@ from skill import purchase, speech
 from skill.accounts import Account, get_or_create_account
 from skill.alexa.examples import suggestable
 from skill.alexa.linking import delivery_to
+from skill.alexa.listening import note, note_item, note_unserved
 from skill.alexa.phrasing import card_lines, money, order_items, quote_items
 from skill.alexa.slots import (
     choices_of,
@@ -42,6 +43,9 @@ from skill.resolution import Resolution
 
 log = logging.getLogger(__name__)
 
+ANSWERED_ELSEWHERE = ("handoff", "cart_left")
+"""Questions whose yes and no ``skill.alexa.handoff`` answers (a callback, a cart left)."""
+
 
 # --- the purchase conversation -------------------------------------------------------------
 
@@ -58,6 +62,7 @@ def purchase_reply(turn: Turn, outcome: purchase.Outcome, lead: Ssml | str = "")
         street = delivery_to(turn)  # a household's default address: said where it goes
         key = ("purchase.confirm_approval" if outcome.pending.verdict == "approval"
                else "purchase.confirm_to" if street else "purchase.confirm")
+        note(turn.handler_input, "restatement", turn.db)  # the purchase funnel's first step
         # Short on purpose: seller, items, total, delivery, in that order, in about 8 s.
         values = {"seller": store.seller, "items": quote_items(q),
                   "total": speech.say_price(q.total_minor, store.currency),
@@ -288,6 +293,7 @@ def several_items(turn: Turn, session: Session, intent: str,
             found.append((get_item(session, resolution.best.sku),
                           said or (quantity if number == 0 else None) or 1))
         else:
+            note_item(turn.handler_input, resolution, session)
             missing.append(speech.heard(words))
     not_found = turn.text("items.not_found", items=speech.say_list(missing)) if missing else ""
     if not found:
@@ -346,8 +352,9 @@ class LaunchHandler(AbstractRequestHandler):
         return is_request_type("LaunchRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        turn = Turn.of(handler_input)
-        return turn.reply("launch", seller=turn.runtime.store.seller)
+        from skill.alexa.handoff import welcome  # what is still open: a callback, the cart
+
+        return welcome(Turn.of(handler_input))
 
 
 class ItemIntentHandler(IntentHandler):
@@ -478,6 +485,10 @@ class YesHandler(IntentHandler):
                 return act_on_item(turn, session, asked["intent"], choices[0],
                                    asked.get("quantity"))
             return ask_again(turn, session, asked)
+        if kind in ANSWERED_ELSEWHERE:
+            from skill.alexa.handoff import answer_yes
+
+            return answer_yes(turn, session, asked)
         return turn.reply("yes.nothing")
 
 
@@ -497,6 +508,10 @@ class NoHandler(IntentHandler):
             return turn.reply("goodbye", end=True)
         if kind in ("item", "quantity", "offer", "offer_buy"):
             return turn.reply("choice.none")
+        if kind in ANSWERED_ELSEWHERE:
+            from skill.alexa.handoff import answer_no
+
+            return answer_no(turn, session, asked)
         return turn.reply("no.nothing")
 
 
@@ -571,7 +586,7 @@ def help_for(turn: Turn, session: Session) -> Response:
         return turn.reply("help.naming", question=asked)
     if kind == "quantity":
         return turn.reply("help.quantity", question=asked)
-    if kind in ("cancel_order", "anything_else"):
+    if kind in ("cancel_order", "anything_else", *ANSWERED_ELSEWHERE):
         return turn.reply("help.yes_no", question=asked, reprompt_question=Ssml(
             (turn.session.get(LAST) or {}).get("reprompt") or ""))
     return turn.reply("help.general")
@@ -646,16 +661,22 @@ class PreviousHandler(AbstractRequestHandler):
 
 def fallback(turn: Turn) -> Response:
     """Not understood: the open question is asked again (nothing bought); the second miss in
-    a row gets help that fits where the shopper is."""
+    a row gets help that fits the open question, or else the offer of a callback (as does
+    a third miss). Every miss is recorded for the merchant (``skill.alexa.listening``)."""
     misses = int(turn.session.get(MISSES) or 0)
     last = turn.session.get(LAST) or {}
+    note_unserved(turn.handler_input, "fallback", turn.db)
     if misses >= 1:
+        from skill.alexa.handoff import misunderstood_again
+
+        note_unserved(turn.handler_input, "repeated_miss", turn.db)
+        answer = help_for if turn.asked and misses == 1 else misunderstood_again
         if turn.db is not None:
-            response = help_for(turn, turn.db)
+            response = answer(turn, turn.db)
         else:
             with turn.runtime.transaction() as session:
                 turn.db = session
-                response = help_for(turn, session)
+                response = answer(turn, session)
         turn.session[MISSES] = misses + 1
         return response
     if turn.asked and last.get("reprompt"):
@@ -685,6 +706,9 @@ class SessionEndedHandler(AbstractRequestHandler):
         request = handler_input.request_envelope.request
         log.info("session ended: %s %s", getattr(request, "reason", None),
                  getattr(getattr(request, "error", None), "message", "") or "")
+        if turn.asked:  # a question left open: the shopper gave up on it
+            reason = getattr(request, "reason", None)
+            note(handler_input, "abandoned", text=str(getattr(reason, "value", reason) or ""))
         decline_pending(turn, "session ended")
         return handler_input.response_builder.response
 

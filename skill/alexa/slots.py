@@ -9,6 +9,7 @@ from ask_sdk_core.utils import get_slot
 from ask_sdk_model.slu.entityresolution import StatusCode
 from sqlalchemy.orm import Session
 
+from skill.alexa.listening import note_item
 from skill.catalog import find_item
 from skill.resolution import Candidate, Resolution, only_close
 from skill.runtime import Runtime
@@ -44,7 +45,9 @@ def resolve_item(handler_input: HandlerInput, runtime: Runtime, session: Session
         return Resolution(heard, "match", tuple(candidates))
     if len(candidates) > 1:
         return Resolution(heard, "ambiguous", tuple(candidates))
-    return runtime.resolver.resolve(session, heard)
+    resolution = runtime.resolver.resolve(session, heard)
+    note_item(handler_input, resolution, session)  # the merchant sees what was not found
+    return resolution
 
 
 def _resolved(handler_input: HandlerInput, name: str) -> list:

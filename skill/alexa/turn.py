@@ -66,7 +66,7 @@ def expects(question: dict) -> str | None:
     if kind == "purchase":
         return "pin" if (question.get("pending") or {}).get("step") == "pin" else "yesno"
     return {"cancel_order": "yesno", "anything_else": "yesno", "offer": "yesno",
-            "offer_buy": "yesno",
+            "offer_buy": "yesno", "handoff": "yesno", "cart_left": "yesno",
             "item": "which", "quantity": "howmany"}.get(kind)
 
 

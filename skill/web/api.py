@@ -303,6 +303,9 @@ def api_blueprint(runtime: Runtime) -> Blueprint:
                                      outcome=request.args.get("outcome") or None, limit=limit)
             return jsonify(attempts=[_attempt(a) for a in attempts])
 
+    from skill.web.api_insights import register_insight_routes  # it builds on this module
+
+    register_insight_routes(api, runtime)
     return api
 
 

@@ -62,6 +62,7 @@ from skill.orders import (
     reject_order,
 )
 from skill.runtime import Runtime
+from skill.web.console_insights import register_insight_pages
 
 SIGN_IN_FAILED = (f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong passwords in a "
                   f"row, signing in is refused for {LOGIN_LOCKOUT.seconds // 60} minutes.")
@@ -131,7 +132,8 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
     @console.route("/catalog/new", methods=["GET", "POST"])
     @signed_in
     def item_new():  # noqa: ANN202
-        record = new_item_record({}, runtime.store.currency)
+        record = new_item_record({"name": request.args.get("name", "").strip()[:200]},
+                                 runtime.store.currency)  # a name suggested by the insights
         errors: dict[str, str] = {}
         if request.method == "POST":
             record = _form_record()
@@ -325,6 +327,7 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
         return render_template("admin/audit.html", attempts=attempts, outcome=outcome,
                                account=user or "", outcomes=AUDIT_OUTCOMES, money=money)
 
+    register_insight_pages(console, runtime, signed_in)
     return console
 
 

@@ -4,7 +4,7 @@ tokens (hashed); e-mailed approval links; Alexa users of a household and the pro
 waiting to be sent.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-23 21:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from skill.db import UTCDateTime
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
