@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== item resolution"; python3 bench/bench_resolution.py
 echo; echo "== typed intent matching"; python3 bench/bench_matcher.py
-echo; echo "== POST /alexa"; python3 bench/bench_endpoint.py
+echo; echo "== POST /alexa"; python3 bench/bench_endpoint.py --protection
 echo; echo "== voice loop (espeak-ng -> recognizer -> skill)"; python3 bench/bench_voice.py
 echo; echo "== load: reorder dialogs against gunicorn workers (wrk)"; python3 bench/bench_load.py

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -176,8 +177,9 @@ class AliasIndex:
         self._alias: list[str] = []
         self._alias_words: list[list[str]] = []
         self._owner: list[int] = []
-        self._exact: dict[str, set[int]] = {}
-        """Squashed alias -> slots."""
+        self._exact: dict[str, int | set[int]] = {}
+        """Squashed alias -> its slot, or a set of slots when several items share it (a
+        set for every alias would double the index's memory)."""
         self._word_id: dict[str, int] = {}
         self._words: list[str] = []
         self._postings: list[set[int]] = []
@@ -207,12 +209,12 @@ class AliasIndex:
             mine: list[int] = []
             for alias in dict.fromkeys(a for a in aliases if a):
                 alias_id = len(self._alias)
-                words = alias.split()
+                words = [sys.intern(w) for w in alias.split()]  # one copy of each word
                 self._alias.append(alias)
                 self._alias_words.append(words)
                 self._owner.append(slot)
                 mine.append(alias_id)
-                self._exact.setdefault(squash(alias), set()).add(slot)
+                self._add_exact(squash(alias), slot)
                 for word in set(words):
                     word_id = self._word(word)
                     self._postings[word_id].add(alias_id)
@@ -229,11 +231,7 @@ class AliasIndex:
                 return
             self._items[slot] = None
             for alias_id in self._item_aliases[slot]:
-                owners = self._exact.get(squash(self._alias[alias_id]))
-                if owners is not None:
-                    owners.discard(slot)
-                    if not owners:
-                        del self._exact[squash(self._alias[alias_id])]
+                self._remove_exact(squash(self._alias[alias_id]), slot)
                 for word in set(self._alias_words[alias_id]):
                     word_id = self._word_id[word]
                     self._postings[word_id].discard(alias_id)
@@ -275,7 +273,28 @@ class AliasIndex:
 
     def exact(self, squashed: str) -> list[tuple[str, str]]:
         """``(sku, name)`` of the items with an alias spelled ``squashed`` (spaces aside)."""
-        return [self._items[s] for s in self._exact.get(squashed, ())]  # type: ignore[misc]
+        owners = self._exact.get(squashed, ())
+        return [self._items[s]  # type: ignore[misc]
+                for s in ((owners,) if isinstance(owners, int) else owners)]
+
+    def _add_exact(self, squashed: str, slot: int) -> None:
+        owners = self._exact.get(squashed)
+        if owners is None:
+            self._exact[squashed] = slot
+        elif isinstance(owners, int):
+            if owners != slot:
+                self._exact[squashed] = {owners, slot}
+        else:
+            owners.add(slot)
+
+    def _remove_exact(self, squashed: str, slot: int) -> None:
+        owners = self._exact.get(squashed)
+        if owners == slot:
+            del self._exact[squashed]
+        elif isinstance(owners, set):
+            owners.discard(slot)
+            if len(owners) == 1:
+                self._exact[squashed] = owners.pop()
 
     def candidates(self, query: str) -> dict[str, tuple[float, str, str]]:
         """sku -> (score, name, alias) for the items of the best-voted aliases of ``query``."""

@@ -154,3 +154,34 @@ def test_fingerprints_out_of_the_window_are_purged(runtime):
         assert not guard.first_delivery(session, "new", utcnow())
         assert set(session.scalars(select(SeenRequest.fingerprint))) == {"new"}
         assert session.scalar(select(func.count()).select_from(SeenRequest)) == 1
+
+
+def _deliver(client, body: bytes, headers: dict, start, codes: list) -> None:
+    start.wait()  # both workers at the same instant
+    codes.append(client.post("/alexa", data=body, headers=headers).status_code)
+
+
+def test_two_workers_receiving_one_request_at_once_answer_it_once(runtime, db_url, ca):
+    import threading
+
+    second = Runtime.open(db_url, migrate=False)
+    try:
+        workers = [_app(runtime, ca), _app(second, ca)]
+        for attempt in range(3):
+            request = envelope({"type": "LaunchRequest"}, session={
+                "new": True, "sessionId": f"s{attempt}", "attributes": {},
+                "application": {"applicationId": SKILL_ID},
+                "user": {"userId": "amzn1.ask.account.TWICE"}})
+            body = json.dumps(request).encode()
+            headers = ca.headers(body)
+            start = threading.Barrier(2)
+            codes: list[int] = []
+            threads = [threading.Thread(target=_deliver, args=(w, body, headers, start, codes))
+                       for w in workers]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(codes) == [200, 400], codes
+    finally:
+        second.engine.dispose()
