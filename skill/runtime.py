@@ -69,6 +69,12 @@ class Runtime:
         with transaction(self.sessions) as session:
             yield session
 
+    @property
+    def turn_session(self) -> Session | None:
+        """The session of the turn this thread is answering (``turn``), if any."""
+        current = _turn.get()
+        return current[1] if current is not None and current[0] is self else None
+
     @contextmanager
     def turn(self) -> Iterator[Session]:
         """One transaction for a whole request: every ``transaction()`` opened while it lasts

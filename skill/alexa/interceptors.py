@@ -75,7 +75,11 @@ class AccountInterceptor(AbstractRequestInterceptor):
         if get_request_type(handler_input) == "CanFulfillIntentRequest" \
                 or attrs.get("link_needed"):
             return
-        with attrs["runtime"].transaction() as session:
+        runtime = attrs["runtime"]
+        if runtime.turn_session is not None:  # a read (or an insert in its own savepoint)
+            get_or_create_account(runtime.turn_session, user_id, lock=True)
+            return
+        with runtime.transaction() as session:
             get_or_create_account(session, user_id, lock=True)
 
 
