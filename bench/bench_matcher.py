@@ -23,10 +23,11 @@ from skill.catalog import list_items  # noqa: E402
 from skill.interaction_model import language_model, load_model  # noqa: E402
 from skill.runtime import Runtime  # noqa: E402
 from tests.labelled import load  # noqa: E402
+from tests.test_matcher import HELD_OUT, TUNING  # noqa: E402
 from voice_local.matcher import IntentMatcher  # noqa: E402
 from voice_local.text import normalize  # noqa: E402
 
-SETS = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv", "dev.tsv", "dev_clinc.tsv")
+SETS = (*HELD_OUT, *TUNING)
 
 
 def percentile(values: list[float], q: float) -> float:
