@@ -36,7 +36,7 @@ from skill.web import AppConfig, create_app
 from tests.alexa_requests import Dialog, slot
 from tests.test_skill_dialogs import give_history
 
-EXAMPLES = 400
+EXAMPLES = 300
 PIN = "4321"
 PIN_SAID = ("4321", "4 3 2 1", "four three two one")
 VICTIM = "amzn1.ask.account.VICTIM"
