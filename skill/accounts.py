@@ -7,11 +7,12 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, Integer, String, event, select
+from sqlalchemy import JSON, Boolean, Integer, String, case, event, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from skill.catalog import Restriction
 from skill.db import Base, UTCDateTime, utcnow
@@ -99,6 +100,32 @@ def find_account(session: Session, user_id: str, *, lock: bool = False) -> Accou
     if lock and account is not None:
         session.info.setdefault(_LOCKED_ACCOUNTS, {})[user_id] = account
     return account
+
+
+def lock_for_pin(session: Session, account: Account) -> None:
+    """Hold the account's row until the transaction ends and read it afresh, before a PIN is
+    judged: two workers answering PINs for one account take turns, so each sees the other's
+    failures and lock (PostgreSQL; SQLite's writers are serialized anyway)."""
+    session.refresh(account, with_for_update=True)
+
+
+def count_pin_failure(session: Session, account: Account, *, max_tries: int, now: datetime,
+                      lockout: timedelta) -> bool:
+    """Count one wrong PIN in a single UPDATE (no read-then-write two requests could
+    interleave); the ``max_tries``-th in a row locks voice purchasing until ``now + lockout``
+    and starts the count again. Whether this failure locked the account."""
+    counted = func.coalesce(Account.pin_failures, 0) + 1
+    reached = counted >= max_tries
+    failures, until = session.execute(
+        update(Account).where(Account.id == account.id)
+        .values(pin_failures=case((reached, 0), else_=counted),
+                voice_locked_until=case((reached, literal(now + lockout, UTCDateTime())),
+                                        else_=Account.voice_locked_until))
+        .returning(Account.pin_failures, Account.voice_locked_until)
+        .execution_options(synchronize_session=False)).one()
+    set_committed_value(account, "pin_failures", failures)
+    set_committed_value(account, "voice_locked_until", until)
+    return failures == 0  # only a lock starts the count again
 
 
 def list_accounts(session: Session, *, limit: int = 500) -> list[Account]:

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -49,6 +50,14 @@ Rows = list[tuple[int, dict]]
 """``(line, record)``: each record of a file with its line (its position in a JSON list)."""
 Problems = list[tuple[int, str]]
 """``(line, problem)``."""
+Progress = Callable[[str, int, int], None]
+"""``(phase, done, total)``, called now and then by a long import: ``checking`` rows, then
+``writing`` items."""
+PROGRESS_EVERY = 500
+"""Rows between two progress calls."""
+WRITE_CHUNK = 1000
+"""Items written per statement batch (also keeps an ``IN (...)`` list within every
+database's limit on parameters, however large the file)."""
 
 
 def parse_catalog_file(path: Path, *, currency: str | None = None) -> list[ItemSpec]:
@@ -61,7 +70,7 @@ def parse_catalog_file(path: Path, *, currency: str | None = None) -> list[ItemS
 def parse_catalog_bytes(raw: bytes, fmt: str, *, currency: str | None = None) -> list[ItemSpec]:
     """Validate an uploaded catalog (``fmt`` is ``csv`` or ``json``) on its own, as
     ``parse_catalog_file`` does."""
-    rows, problems = _read(raw, fmt)
+    rows, problems = read_catalog(raw, fmt)
     return _validate(rows, problems, currency=currency)
 
 
@@ -76,19 +85,47 @@ def import_catalog(session: Session, path: Path, *, currency: str | None = None,
 def import_catalog_bytes(session: Session, raw: bytes, fmt: str, *,
                          currency: str | None = None, set_stock: bool = False) -> tuple[int, int]:
     """``import_catalog`` for an upload (``fmt`` is ``csv`` or ``json``)."""
-    return _import(session, *_read(raw, fmt), currency, set_stock)
+    return _import(session, *read_catalog(raw, fmt), currency, set_stock)
 
 
 def _import(session: Session, rows: Rows, problems: Problems, currency: str | None,
             set_stock: bool) -> tuple[int, int]:
-    replaced = {str(record.get("sku", "")).strip() for _, record in rows}
-    known = catalog_spoken_names(session, excluding=replaced)
-    specs = _validate(rows, problems, currency=currency, known=known)
+    known = catalog_spoken_names(session, excluding=replaced_skus(rows))
+    return write_import(session, check_import(rows, problems, known, currency=currency),
+                        set_stock=set_stock)
+
+
+def replaced_skus(rows: Rows) -> set[str]:
+    """The skus a file's rows give: their stored items' names may be taken over."""
+    return {str(record.get("sku", "")).strip() for _, record in rows}
+
+
+def check_import(rows: Rows, problems: Problems, known: SpokenNames, *,
+                 currency: str | None = None, progress: Progress | None = None
+                 ) -> list[ItemSpec]:
+    """Validate a file's rows against ``known`` (the stored items' spoken names, but for
+    ``replaced_skus``) without writing: the specs to write, or ImportFailed with every
+    problem. Needs no transaction, so a long check holds no lock."""
+    specs = _validate(rows, problems, currency=currency, known=known, progress=progress)
     stocked = {str(record.get("sku", "")).strip() for _, record in rows
                if _has_value(record.get("stock"))}
     for spec in specs:  # an empty stock cell never changes stock; a new item's is untracked
         spec.stock_given = spec.sku in stocked
-    return upsert_items(session, specs, set_stock=set_stock)
+    return specs
+
+
+def write_import(session: Session, specs: list[ItemSpec], *, set_stock: bool = False,
+                 progress: Progress | None = None) -> tuple[int, int]:
+    """Write checked specs in the caller's transaction, a chunk at a time: ``(added,
+    updated)``; ``progress`` hears after each chunk."""
+    added = updated = 0
+    for start in range(0, len(specs), WRITE_CHUNK):
+        chunk = specs[start:start + WRITE_CHUNK]
+        chunk_added, chunk_updated = upsert_items(session, chunk, set_stock=set_stock)
+        added, updated = added + chunk_added, updated + chunk_updated
+        if progress:
+            progress("writing", start + len(chunk), len(specs))
+    return added, updated
 
 
 def _has_value(cell: object) -> bool:
@@ -96,14 +133,21 @@ def _has_value(cell: object) -> bool:
 
 
 def _read_file(path: Path) -> tuple[Rows, Problems]:
+    return read_catalog(*load_file(path))
+
+
+def load_file(path: Path) -> tuple[bytes, str]:
+    """A catalog file's bytes and its format (``json`` by its suffix, else ``csv``)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    return _read(raw, "json" if path.suffix.lower() == ".json" else "csv")
+    return raw, "json" if path.suffix.lower() == ".json" else "csv"
 
 
-def _read(raw: bytes, fmt: str) -> tuple[Rows, Problems]:
+def read_catalog(raw: bytes, fmt: str) -> tuple[Rows, Problems]:
+    """The records of an upload (``fmt`` is ``csv`` or ``json``) and the lines that are not
+    records at all; ImportFailed when the file as a whole is unreadable."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -181,7 +225,8 @@ def _json_rows(text: str) -> tuple[Rows, Problems]:
 
 
 def _validate(rows: Rows, problems: Problems, *, currency: str | None = None,
-              known: SpokenNames | None = None) -> list[ItemSpec]:
+              known: SpokenNames | None = None, progress: Progress | None = None
+              ) -> list[ItemSpec]:
     """The rows' specs, or ImportFailed with every problem of every line. With ``known``
     (the spoken names of the stored items the file does not replace), a name or synonym
     said for two items, in the file or in the file and the catalog, is refused."""
@@ -191,7 +236,9 @@ def _validate(rows: Rows, problems: Problems, *, currency: str | None = None,
             known.add(str(record.get("sku", "")).strip(), _names(record), line)
     specs: list[ItemSpec] = []
     first_line_of: dict[str, int] = {}
-    for line, record in rows:
+    for index, (line, record) in enumerate(rows):
+        if progress and index % PROGRESS_EVERY == 0:
+            progress("checking", index, len(rows))
         sku = str(record.get("sku", "")).strip()
         try:
             spec = parse_item(record, currency=currency)

@@ -26,10 +26,11 @@ from skill.accounts import (
 )
 from skill.catalog import catalog_categories, create_item, list_items, remove_item, spec_of
 from skill.catalog import update_item as update_catalog_item
-from skill.catalog_io import export_catalog, import_catalog, json_record
+from skill.catalog_io import export_catalog, json_record, load_file
 from skill.cli_insights import register as register_insights
 from skill.db import make_engine, resolve_db_url, schema_revision, upgrade, utcnow
 from skill.errors import ImportFailed, VoiceCartError
+from skill.import_jobs import import_in_stages
 from skill.orders import (
     OrderStatus,
     advance_order,
@@ -39,6 +40,7 @@ from skill.orders import (
     order_summary,
     reject_order,
 )
+from skill.progress_bar import TerminalProgress
 from skill.runtime import Runtime
 
 
@@ -134,11 +136,15 @@ def catalog() -> None:
                    "stock cells (without it, only new items take the file's stock).")
 @click.pass_context
 def catalog_import(ctx: click.Context, file: Path, set_stock: bool) -> None:
-    """Add or update items from a CSV or JSON FILE, all or nothing."""
+    """Add or update items from a CSV or JSON FILE, all or nothing (a progress bar on a
+    terminal: every row is checked first, then everything is written at once)."""
     runtime = _runtime(ctx)
-    with runtime.transaction() as session:
-        added, updated = import_catalog(session, file, currency=runtime.store.currency,
-                                        set_stock=set_stock)
+    raw, fmt = load_file(file)
+    bar = TerminalProgress()
+    try:
+        added, updated = import_in_stages(runtime, raw, fmt, set_stock=set_stock, progress=bar)
+    finally:
+        bar.finish()
     kept = "" if set_stock or not updated else " (their stock kept: --set-stock sets it)"
     click.echo(f"imported {file}: {added} added, {updated} updated{kept}")
 

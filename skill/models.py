@@ -8,6 +8,7 @@ from skill.cart import Cart, CartLine
 from skill.catalog import CatalogItem
 from skill.catalog_version import CatalogChange, CatalogState
 from skill.continuity import CartReminder
+from skill.import_jobs import ImportJob
 from skill.insights import DialogEvent
 from skill.linking import AuthCode, OAuthClient, OAuthToken
 from skill.notify import OutboxMessage
@@ -19,7 +20,7 @@ from skill.support import SupportRequest
 from skill.voices import VoiceProfile
 
 __all__ = ["Account", "Admin", "ApiToken", "Cart", "CartLine", "CatalogChange", "CatalogItem",
-           "CatalogState", "Order", "OrderEvent", "OrderLine", "OutboxMessage",
+           "CatalogState", "ImportJob", "Order", "OrderEvent", "OrderLine", "OutboxMessage",
            "PurchaseAttempt", "SeenRequest",
            # households, account linking, order updates (issue 14)
            "Address", "AlexaEvent", "AlexaUser", "ApprovalLink", "AuthCode", "Household",

@@ -25,7 +25,7 @@ from skill.approval_links import queue_approval_request
 from skill.cart import cart_items, clear_cart
 from skill.catalog import get_item
 from skill.db import utcnow
-from skill.errors import NotAllowed, NotFound
+from skill.errors import NotAllowed, NotFound, VoiceCartError
 from skill.notify import queue_order_confirmation
 from skill.orders import (
     Order,
@@ -164,12 +164,18 @@ def answer_yes(session: Session, store: StoreSettings, account: Account, pending
 def answer_no(session: Session, store: StoreSettings, account: Account, pending: Pending,
               *, channel: str, reason: str = "shopper said no") -> Outcome:
     """The shopper said no (or cancel, or stop) to any question of the purchase."""
-    try:
-        q = _price(session, store, account, pending)
-    except Exception:  # the items may have gone; the attempt is still logged as declined
-        q = Quote((), 0, 0, 0, pending.total_minor, store.currency, utcnow().date())
-    _audit(session, account, channel, q, "declined", f"{reason} at the {pending.step} step")
+    _audit(session, account, channel, _quote_for_log(session, store, account, pending),
+           "declined", f"{reason} at the {pending.step} step")
     return Outcome("declined", pending=pending)
+
+
+def _quote_for_log(session: Session, store: StoreSettings, account: Account,
+                   pending: Pending) -> Quote:
+    """The pending purchase priced for the audit log; the items may have gone since."""
+    try:
+        return _price(session, store, account, pending)
+    except VoiceCartError:
+        return Quote((), 0, 0, 0, pending.total_minor, store.currency, utcnow().date())
 
 
 def answer_pin(session: Session, store: StoreSettings, account: Account, pending: Pending,
@@ -178,21 +184,25 @@ def answer_pin(session: Session, store: StoreSettings, account: Account, pending
     """The shopper said a PIN. Wrong ones count; the third in a row locks voice purchases.
 
     While purchasing is locked no PIN is compared at all: a right one must not be told from a
-    wrong one, or a lock would only slow the guessing down.
+    wrong one, or a lock would only slow the guessing down. The account's row is held from
+    the lock check to the count, so PINs said at once (other sessions, other workers) are
+    judged one after the other and each is counted: every attempt is in the audit log.
     """
     existing = find_by_key(session, account, idempotency_key)
     if existing is not None:  # Alexa retried the request that placed it
         return _as_it_is(existing)
+    accounts.lock_for_pin(session, account)
     if locked_until(account, now):
+        _audit(session, account, channel, _quote_for_log(session, store, account, pending),
+               "refused", "voice purchasing locked: no PIN checked")
         return Outcome("refused", pending=pending, decision=Decision(Verdict.REFUSE, "locked"))
     q = _price(session, store, account, pending)
     if pin is not None and account.pin_hash and accounts.pin_matches(account.pin_hash, pin):
         account.pin_failures = 0
         return _finish(session, store, account, pending, idempotency_key, channel, now)
-    account.pin_failures = (account.pin_failures or 0) + 1
-    if account.pin_failures >= MAX_PIN_TRIES:
-        account.pin_failures = 0
-        account.voice_locked_until = now + timedelta(minutes=store.pin_lockout_minutes)
+    lockout = timedelta(minutes=store.pin_lockout_minutes)
+    if accounts.count_pin_failure(session, account, max_tries=MAX_PIN_TRIES, now=now,
+                                  lockout=lockout):
         _audit(session, account, channel, q, "locked",
                f"{MAX_PIN_TRIES} wrong PINs: voice purchasing locked for "
                f"{store.pin_lockout_minutes} minutes")

@@ -137,11 +137,15 @@ _DIGITISH = {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven"
 def heard(text: str, limit: int = 60) -> str:
     """What the shopper said, fit to be said back: never a run of digits (it may be a PIN),
     never a speech of its own."""
-    words = text.split()
-    digits = sum(1 for w in words if w.lower() in _DIGITISH) + sum(c.isdigit() for c in text)
-    if digits >= 3:
+    if may_be_pin(text):
         return "that"
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
+def may_be_pin(text: str) -> bool:
+    """Whether ``text`` holds three or more digits, as numerals or words (it may be a PIN)."""
+    digits = sum(1 for w in text.split() if w.lower() in _DIGITISH)
+    return digits + sum(c.isdigit() for c in text) >= 3
 
 
 def say_price_of(item: Countable, price: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from skill import speech
 from skill.catalog import list_items
 from skill.interaction_model import language_model, load_model
 from skill.runtime import Runtime
@@ -134,6 +135,15 @@ def _record(microphone: Microphone, stop: threading.Event, chunks: list[bytes]) 
     chunks.extend(microphone.frames(stop))
 
 
+PIN_HIDDEN = "(not shown: it may be a PIN)"
+
+
+def _shown(text: str, secret: bool) -> str:
+    """What the transcript prints of a heard text or slot value: never a PIN (the answer to
+    the PIN question, a PIN slot, or digits said anywhere)."""
+    return PIN_HIDDEN if secret or speech.may_be_pin(text) else text
+
+
 def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
                echo: Callable[[str], None], speaker: Speaker | None = None, *,
                aloud: bool = False, save_dir: Path | None = None,
@@ -168,11 +178,14 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
             echo("heard: (nothing) - please say that again")
             records.append(TurnRecord(heard, None, None))
             continue
+        asked_pin = conversation.expecting() == "pin"
         reply = conversation.say(heard.text)
         took = time.perf_counter() - heard.ended_at if heard.ended_at is not None else None
         match = reply.match
-        slots = ", ".join(f"{k}={v!r}" for k, v in match.slots.items()) if match else ""
-        echo(f"heard: {reply.heard}")
+        secret = asked_pin or bool(match and "Pin" in match.slots)
+        slots = ", ".join(f"{k}={_shown(v, secret and k == 'Pin')!r}"
+                          for k, v in match.slots.items()) if match else ""
+        echo(f"heard: {_shown(reply.heard, secret)}")
         echo(f"intent: {match.intent if match else '-'}" + (f" ({slots})" if slots else ""))
         records.append(TurnRecord(heard, reply, took))
         answer(reply, len(records))

@@ -633,6 +633,8 @@ class RepeatHandler(AbstractRequestHandler):
         last = turn.session.get(LAST)
         if not isinstance(last, dict) or not last.get("speech"):
             return turn.reply("repeat.nothing")
+        if last.get("question") and last["question"] != turn.asked:  # not asked here and now
+            return turn.reply("repeat.nothing")
         return turn.say(last["speech"], last["reprompt"], question=turn.asked)
 
 

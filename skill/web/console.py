@@ -13,6 +13,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -50,8 +51,10 @@ from skill.catalog import (
     spec_of,
 )
 from skill.catalog import update_item as update_catalog_item
-from skill.catalog_io import export_catalog, import_catalog_bytes
-from skill.errors import ImportFailed, InvalidInput, NotAllowed, NotFound, VoiceCartError
+from skill.catalog_io import export_catalog
+from skill.db import utcnow
+from skill.errors import InvalidInput, NotAllowed, NotFound, VoiceCartError
+from skill.import_jobs import ImportJob, create_job, get_job, run_job, start_job
 from skill.orders import (
     TRANSITIONS,
     OrderStatus,
@@ -67,6 +70,10 @@ from skill.web.console_insights import register_insight_pages
 SIGN_IN_FAILED = (f"Wrong username or password. After {MAX_FAILED_LOGINS} wrong passwords in a "
                   f"row, signing in is refused for {LOGIN_LOCKOUT.seconds // 60} minutes.")
 """One message for an unknown username, a wrong password and a locked admin alike."""
+INLINE_IMPORT_BYTES = 1024 * 1024
+"""An upload up to this size (some 2,000 rows) is imported while the browser waits; a larger
+one runs in the background and the browser follows its job's page (a worker that spent
+longer on one request would be stopped by gunicorn's timeout)."""
 AUDIT_OUTCOMES = ("placed", "awaiting_approval", "approved", "rejected", "declined", "refused",
                   "pin_failed", "locked")
 
@@ -182,19 +189,35 @@ def console_blueprint(runtime: Runtime) -> Blueprint:
             flash("Choose a CSV or JSON file to import.", "error")
             return redirect(url_for("console.catalog"))
         fmt = "json" if upload.filename.lower().endswith(".json") else "csv"
-        set_stock = bool(request.form.get("set_stock"))
-        try:
-            with runtime.transaction() as db:
-                added, updated = import_catalog_bytes(db, upload.read(), fmt,
-                                                      currency=runtime.store.currency,
-                                                      set_stock=set_stock)
-        except ImportFailed as exc:
-            return render_template("admin/import_failed.html", filename=upload.filename,
-                                   problems=exc.problems), 422
-        kept = "" if set_stock or not updated else " (their stock kept as it was)"
-        flash(f"Imported {upload.filename}: {added} added, {updated} updated{kept}. Rebuild the "
-              "interaction model so that shoppers can say the new names.")
-        return redirect(url_for("console.catalog"))
+        raw = upload.read()
+        with runtime.transaction() as db:
+            job_id = create_job(db, upload.filename, set_stock=bool(request.form.get(
+                "set_stock")), started_by=session.get("admin", "")).id
+        if len(raw) > INLINE_IMPORT_BYTES:
+            start_job(runtime, job_id, raw, fmt)
+            return redirect(url_for("console.import_job", job_id=job_id), code=303)
+        run_job(runtime, job_id, raw, fmt)
+        with runtime.transaction() as db:
+            job = get_job(db, job_id)
+        if job.status == "done":
+            flash(f"Imported {job.filename}: {job.describe(utcnow())}. Rebuild the interaction "
+                  "model so that shoppers can say the new names.")
+            return redirect(url_for("console.catalog"))
+        return _import_job_page(job), 422
+
+    @console.get("/catalog/import/<int:job_id>")
+    @signed_in
+    def import_job(job_id: int):  # noqa: ANN202
+        with runtime.transaction() as db:
+            job = _or_404(get_job, db, job_id)
+        return _import_job_page(job)
+
+    @console.get("/catalog/import/<int:job_id>/status")
+    @signed_in
+    def import_job_status(job_id: int):  # noqa: ANN202
+        """What the job's page polls (its script; without one the page refreshes itself)."""
+        with runtime.transaction() as db:
+            return jsonify(_or_404(get_job, db, job_id).as_dict(utcnow()))
 
     @console.get("/catalog/export.<fmt>")
     @signed_in
@@ -337,6 +360,16 @@ def _download(text: str, fmt: str) -> Response:
     return Response(text, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="catalog.{fmt}"',
         "X-Content-Type-Options": "nosniff"})
+
+
+def _import_job_page(job: ImportJob) -> str:
+    """A job's page: its progress, its result, or every problem of a rejected file."""
+    now = utcnow()
+    if job.state(now) == "failed" and job.problem_count:
+        return render_template("admin/import_failed.html", filename=job.filename,
+                               problems=job.problems, problem_count=job.problem_count)
+    return render_template("admin/import_job.html", job=job, state=job.state(now),
+                           progress=job.describe(now))
 
 
 def _session_is_current(runtime: Runtime) -> bool:

@@ -2,7 +2,7 @@
 (support requests), and which state of each cart its shopper was last reminded of.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-23 21:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import skill.db
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
