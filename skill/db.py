@@ -185,7 +185,11 @@ WROTE = "voicecart_wrote"
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: object) -> None:
-    session.info[WROTE] = True
+    # Rows a class marks as bookkeeping (``bookkeeping = True``: a dialog event for the
+    # merchant's insights) are worth no wait for the disk; anything else is.
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if not changed or any(not getattr(obj, "bookkeeping", False) for obj in changed):
+        session.info[WROTE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")

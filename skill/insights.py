@@ -49,6 +49,9 @@ _WORD_RUN = re.compile(rf"\b(?:{_NUMBER_WORDS})(?:[\s-]+(?:{_NUMBER_WORDS})){{2,
 class DialogEvent(Base):
     """One thing that happened in a dialog that the merchant learns from (see ``KINDS``)."""
 
+    bookkeeping = True
+    """Worth no wait for the disk at commit (``skill.db``): a lost event only thins a report."""
+
     __tablename__ = "dialog_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
