@@ -217,6 +217,14 @@ def find_by_key(session: Session, account: Account, idempotency_key: str) -> Ord
                                               Order.idempotency_key == idempotency_key))
 
 
+def find_by_restatement(session: Session, account: Account, ref: str) -> Order | None:
+    """The order a restatement (``skill.purchase.Pending.ref``) already placed, if any: its
+    key is ``ref:request id``."""
+    return session.scalar(select(Order).where(
+        Order.account_id == account.id,
+        Order.idempotency_key.startswith(f"{ref}:", autoescape=True)).limit(1))
+
+
 def place_order(
     session: Session,
     account: Account,

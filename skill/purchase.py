@@ -14,6 +14,7 @@ written to the audit log. Callers run each step in one transaction.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +33,7 @@ from skill.orders import (
     OrderStatus,
     Quote,
     find_by_key,
+    find_by_restatement,
     place_order,
     quote,
     quote_cart,
@@ -57,6 +59,9 @@ class Pending:
     reason: str = ""
     repeat_of: dict[str, str] = field(default_factory=dict)
     """Item name -> ISO time it was last ordered (for "you ordered this ... ago")."""
+    ref: str = ""
+    """This restatement's own reference, made when it was said: one restatement places at most
+    one order, however often its (signed) question comes back."""
 
     def to_dict(self) -> dict:
         """Plain data for the session attributes."""
@@ -143,7 +148,8 @@ def _start(session: Session, store: StoreSettings, account: Account, kind: str, 
         return Outcome("refused", quote=q, decision=decision)
     pending = Pending(kind, [(ln.sku, ln.quantity) for ln in q.lines], q.total_minor,
                       verdict=decision.verdict.value, reason=decision.reason,
-                      repeat_of={k: v.isoformat() for k, v in decision.repeat_of.items()})
+                      repeat_of={k: v.isoformat() for k, v in decision.repeat_of.items()},
+                      ref=secrets.token_urlsafe(12))
     return Outcome("ask_confirm", pending=pending, quote=q, decision=decision)
 
 
@@ -222,8 +228,13 @@ def _as_it_is(order: Order) -> Outcome:
 
 def _finish(session: Session, store: StoreSettings, account: Account, pending: Pending,
             idempotency_key: str, channel: str, now: datetime) -> Outcome:
-    existing = find_by_key(session, account, idempotency_key)
-    if existing is not None:  # Alexa retried a request that already placed the order
+    # The key names the restatement and the request: Alexa retrying the request finds its
+    # order, and so does the same restatement's question sent back in another request.
+    if pending.ref:
+        idempotency_key = f"{pending.ref}:{idempotency_key}"
+    existing = find_by_key(session, account, idempotency_key) or (
+        find_by_restatement(session, account, pending.ref) if pending.ref else None)
+    if existing is not None:  # a retried request, or a restatement already answered
         return _as_it_is(existing)
     try:
         q = _price(session, store, account, pending)

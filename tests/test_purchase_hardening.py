@@ -32,6 +32,24 @@ def test_a_retried_yes_after_the_order_was_cancelled_says_so(dialog, runtime):
     assert [o.status for o in orders_of(runtime)].count("placed") == 0
 
 
+def test_one_restatement_places_one_order_however_often_its_question_comes_back(dialog,
+                                                                              runtime):
+    """The signed purchase question sent back in a new request of the same session (a
+    tampered client; Alexa's own retries keep the request id) buys nothing more."""
+    give_history(runtime)
+    before = len(orders_of(runtime))
+    dialog.intent("ReorderIntent", Item="coffee pods")
+    asked = copy.deepcopy(dialog.attributes)
+    dialog.intent("AMAZON.YesIntent")
+    assert "is placed" in dialog.speech
+    for _ in range(2):
+        dialog.session_id = dialog.last_request["session"]["sessionId"]
+        dialog.attributes = copy.deepcopy(asked)
+        dialog.intent("AMAZON.YesIntent")  # a new request id, the same restatement
+        assert "is placed" in dialog.speech  # the truth about the one order
+    assert len(orders_of(runtime)) == before + 1
+
+
 def test_a_locked_account_compares_no_pin(send, runtime):
     give_history(runtime)
     with runtime.transaction() as s:

@@ -276,7 +276,8 @@ def check_orders(runtime, said: list[Said], user: str, account_rules: Rules | No
         for order in orders:
             if order.idempotency_key in known:
                 continue
-            at = next((i for i, t in enumerate(said) if t.request_id == order.idempotency_key
+            request_id = order.idempotency_key.split(":", 1)[-1]  # "restatement ref:request"
+            at = next((i for i, t in enumerate(said) if t.request_id == request_id
                        and t.user == user), None)
             assert at is not None, f"an order no turn of this example placed: {order.id}"
             turn = said[at]
