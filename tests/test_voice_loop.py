@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import wave
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,13 +13,15 @@ from click.testing import CliRunner
 
 from skill.accounts import set_limits
 from skill.cli import cli
+from skill.interaction_model import load_model
 from skill.orders import list_orders
 from voice_local.audio import RATE, AudioError, cut_utterances, read_wav, wav_frames
-from voice_local.grammar import Grammar
+from voice_local.grammar import Grammar, model_templates
 from voice_local.recognition import SphinxRecognizer, open_recognizer
 from voice_local.session import LocalConversation
 from voice_local.speaker import Speaker
-from voice_local.talk import build_grammar, run_dialog, speech_model, stream_turns
+from voice_local.talk import build_grammar, run_dialog, stream_turns
+from voice_local.word_graph import build as build_word_graph
 
 VOICES = [("en-us", 150), ("en", 175), ("en-us+m3", 135)]
 """espeak-ng voices and words per minute the English dialog is spoken with."""
@@ -148,12 +151,16 @@ def test_no_vosk_model_falls_back_to_pocketsphinx_in_one_line(runtime, monkeypat
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty Vosk cache, and no network here
     notices: list[str] = []
-    recognizer = open_recognizer(build_grammar(runtime), notice=notices.append)
+    grammar = build_grammar(runtime)
+    grammar = replace(grammar, rules={**grammar.rules,
+                                      "item": (*grammar.rules["item"], "crème brûlée")})
+    recognizer = open_recognizer(grammar, notice=notices.append)
     assert recognizer.name.startswith("PocketSphinx")
     assert "using PocketSphinx" in notices[0] and len(notices[0].splitlines()) == 1
-    # Words of the demo catalog the en-US dictionary lacks are reported, not dropped silently.
-    assert "sonicare" in recognizer.unknown_words
-    assert any("sonicare" in n for n in notices)
+    # Catalog words the en-US dictionary lacks get espeak-ng's pronunciation ("sonicare",
+    # "oatmilk"); only words espeak-ng cannot say either are reported, not dropped silently.
+    assert recognizer.unknown_words == {"crème", "brûlée"}
+    assert any("brûlée" in n for n in notices) and not any("sonicare" in n for n in notices)
 
 
 def test_a_broken_vosk_model_is_an_error_not_a_fallback(runtime, tmp_path):
@@ -167,20 +174,23 @@ def test_a_broken_vosk_model_is_an_error_not_a_fallback(runtime, tmp_path):
 
 
 def test_grammar_comes_from_the_model_and_catalog():
-    grammar = Grammar.build(speech_model("en-US"), ["Oral-B toothbrush heads", "coffee pods"])
+    grammar = Grammar.build(load_model("en-US"), ["Oral-B toothbrush heads", "coffee pods"],
+                            model_templates("en-US"))
     assert "oral b toothbrush heads" in grammar.rules["item"]
-    phrases = grammar.phrases()
-    assert "reorder" in phrases and "where is my order" in phrases and "coffee pods" in phrases
+    phrases = grammar.phrases()  # Vosk's form: the model's samples, cut at their slots
+    assert "coffee pods" in phrases and "yes" in phrases
     assert not any("{" in p or "<" in p for p in phrases)
-    jsgf = grammar.jsgf()
-    assert jsgf.count("coffee pods") == 1  # factored: the item list appears once
-    assert "<pin> = <digit> <digit> <digit> <digit>;" in jsgf
+    graph = build_word_graph(grammar, None)  # PocketSphinx's form: the templates, whole
+    assert {"reorder", "check", "checkout", "cart", "coffee", "yes", "nope"} <= graph.words()
+    assert not {"zero", "oh"} & graph.words()  # no PIN unless one is asked for
+    pin = build_word_graph(grammar, "pin")
+    assert {"one", "zero", "cancel"} <= pin.words() and "reorder" not in pin.words()
     pin_only = grammar.for_pin()
     assert all("<pin>" in s for s in pin_only.sentences) and pin_only.sentences
-    assert ("cancel",) in pin_only.answers and "<item_before> <item>" not in pin_only.jsgf()
     smaller = grammar.without({"coffee"})
     assert "coffee pods" not in smaller.rules["item"]
     assert all("coffee" not in s for s in smaller.sentences)
+    assert "coffee" not in build_word_graph(smaller, None).words()
 
 
 # --- Vosk, with a real (Korean) model -------------------------------------------------------

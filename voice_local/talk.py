@@ -4,19 +4,21 @@ skill in-process, replies printed and optionally spoken and saved."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from skill.catalog import list_items
-from skill.interaction_model import language_model, load_model
+from skill.interaction_model import load_model
 from skill.runtime import Runtime
 from voice_local.audio import AudioError, Microphone, Utterance, cut_utterances, read_wav
-from voice_local.grammar import Grammar
+from voice_local.grammar import Grammar, model_templates
 from voice_local.recognition import Recognizer
 from voice_local.session import LocalConversation, Reply
 from voice_local.speaker import Speaker
@@ -43,16 +45,27 @@ class TurnRecord:
     """End of speech to reply text (None for typed turns and turns heard as nothing)."""
 
 
-def speech_model(locale: str = "en-US") -> dict:
-    """The interaction model with each intent's samples replaced by the recognizer's own
-    short list (``voice_local/data/speech_sentences.json``): a grammar recognizer hears best
-    among a few hundred plain sentences; the typed matcher still knows every phrasing."""
-    model = load_model(locale)
-    sentences = json.loads(resources.files("voice_local").joinpath(
-        "data/speech_sentences.json").read_text("utf-8"))
-    for intent in language_model(model)["intents"]:
-        intent["samples"] = sentences.get(intent["name"], [])
-    return model
+def masked(text: str) -> str:
+    """``text`` with every run of digits or number words as ``****`` (what was said while a
+    PIN was asked for is never printed)."""
+    numbers = _number_words()
+    words: list[str] = []
+    for word in text.split():
+        if any(c.isdigit() for c in word) or re.sub(r"[^a-z']", "", word.lower()) in numbers:
+            if not words or words[-1] != "****":
+                words.append("****")
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> frozenset[str]:
+    data = json.loads(resources.files("voice_local").joinpath("data/grammar.json")
+                      .read_text("utf-8"))
+    return frozenset(w for key in ("digits", "quantities", "number_words")
+                     for phrase in data[key] for w in phrase.split()
+                     if w not in ("a", "of", "pair", "few", "couple", "half"))
 
 
 def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
@@ -60,7 +73,7 @@ def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
     with runtime.transaction() as session:
         names = [n for item in list_items(session, reorderable_only=True)
                  for n in item.spoken_names]
-    return Grammar.build(speech_model(locale), names)
+    return Grammar.build(load_model(locale), names, model_templates(locale))
 
 
 def text_turns(lines: Iterable[str]) -> Iterator[Heard]:
@@ -168,11 +181,15 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
             echo("heard: (nothing) - please say that again")
             records.append(TurnRecord(heard, None, None))
             continue
+        pin_asked = conversation.expecting() == "pin"
         reply = conversation.say(heard.text)
         took = time.perf_counter() - heard.ended_at if heard.ended_at is not None else None
         match = reply.match
-        slots = ", ".join(f"{k}={v!r}" for k, v in match.slots.items()) if match else ""
-        echo(f"heard: {reply.heard}")
+        slots = ", ".join(f"{k}={'****' if k.lower() == 'pin' else v!r}"
+                          for k, v in match.slots.items()) if match else ""
+        secret = pin_asked or (match is not None and any(k.lower() == "pin"
+                                                         for k in match.slots))
+        echo(f"heard: {masked(reply.heard) if secret else reply.heard}")
         echo(f"intent: {match.intent if match else '-'}" + (f" ({slots})" if slots else ""))
         records.append(TurnRecord(heard, reply, took))
         answer(reply, len(records))
