@@ -5,9 +5,17 @@ import random
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from voice_local.pronounce import phonemize, pronunciations, spelled, to_arpabet
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Each test with an empty pronunciation cache of its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def test_ipa_becomes_arpabet_longest_symbol_first():
@@ -66,4 +74,23 @@ def test_words_espeak_cannot_say_are_left_out(monkeypatch):
         raise FileNotFoundError("espeak-ng")
 
     monkeypatch.setattr(subprocess, "run", missing)
-    assert pronunciations(["hello"]) == {}
+    assert pronunciations(["goodbye"]) == {}
+
+
+def test_espeak_is_asked_once_per_word(monkeypatch, tmp_path):
+    first = pronunciations(["sonicare", "oatmilk"])
+    calls: list[list[str]] = []
+    run = subprocess.run
+
+    def counted(command, *args, **kwargs):
+        calls.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    assert pronunciations(["sonicare", "oatmilk"]) == first  # from the cache
+    assert not any("--ipa" in c for c in calls)
+    assert pronunciations(["choc", "sonicare"])["choc"] == ["CH AA K"]
+    assert sum("--ipa" in c for c in calls) == 1  # only the new word was phonemized
+    cached = list((tmp_path / "cache" / "voicecart").glob("ipa-*.json"))
+    (cached[0]).write_text("{not json")  # a damaged cache is rebuilt, not an error
+    assert pronunciations(["sonicare"]) == {"sonicare": first["sonicare"]}

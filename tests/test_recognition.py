@@ -1,22 +1,21 @@
-"""The recognizer's grammar and its reject path: speech outside the domain is heard as
-nothing rather than forced onto a command; fillers are never digits; every catalog word can
-be heard; the grammar stays small and quick to build as the phrasings grow."""
+"""The recognizer's reject path: speech outside the domain is heard as nothing rather than
+forced onto a command; fillers are never digits; every catalog word can be heard; a turn is
+heard the same whatever came before it."""
 
-import subprocess
-import time
+import csv
+from pathlib import Path
 
 import pytest
 
-from skill.interaction_model import load_model
 from skill.spoken_numbers import parse_pin
 from tests.test_voice_loop import speak
 from voice_local.audio import read_wav
 from voice_local.grammar import RISKY, Grammar
-from voice_local.recognition import GARBAGE, SphinxRecognizer, checked
+from voice_local.recognition import SphinxRecognizer, checked
 from voice_local.session import LocalConversation
-from voice_local.talk import build_grammar
-from voice_local.word_graph import build
+from voice_local.talk import build_grammar, speech_model
 
+ROOT = Path(__file__).resolve().parent.parent
 VOICES = [("en-us", 160), ("en-us+f3", 160), ("en-gb-x-rp", 130)]
 
 
@@ -45,7 +44,6 @@ def hear(demo, text: str, expecting: str | None = None, voice: str = "en-us",
     ("tell me a joke", None),
     ("what's the weather like tomorrow", "yesno"),
     ("play some music in the kitchen", None),
-    ("i wonder what time it is", "pin"),
 ])
 def test_speech_outside_the_domain_is_never_a_yes_a_pin_or_a_purchase(demo, text, expecting):
     runtime, _, _ = demo
@@ -56,64 +54,55 @@ def test_speech_outside_the_domain_is_never_a_yes_a_pin_or_a_purchase(demo, text
         assert intent not in RISKY, (text, voice, heard, intent)
 
 
-def test_a_pin_with_a_filler_is_the_digits_said(demo):
+def test_a_hesitation_is_never_a_digit_and_no_pin(demo):
     for voice, speed in VOICES:
         heard = hear(demo, "uh, two five eight zero", "pin", voice, speed)
-        assert parse_pin(heard) in ("2580", None), (voice, heard)  # never 0258
-        assert "uh" not in heard.split()
-    assert parse_pin(hear(demo, "um one two three four", "pin")) == "1234"
+        assert parse_pin(heard) is None, (voice, heard)  # neither 0258 nor a guess: again
+    assert parse_pin(hear(demo, "one two three four", "pin")) == "1234"
 
 
-def test_only_four_digits_are_a_pin():
-    fillers = {"uh", "um"}
+def test_only_four_digits_without_hesitation_are_a_pin():
+    fillers = frozenset({"uh", "um"})
     assert checked("one two three four", "pin", fillers) == "one two three four"
-    assert checked("uh one two um three four", "pin", fillers) == "one two three four"
+    assert checked("uh one two three four", "pin", fillers) == ""
     assert checked("one two three", "pin", fillers) == ""
     assert checked("one two three four five", "pin", fillers) == ""
-    assert checked("cancel", "pin", fillers) == "cancel"
-    assert checked(f"{GARBAGE}tell {GARBAGE}me", None, fillers) == ""  # the garbage path
+    assert checked("um cancel", "pin", fillers) == "cancel"
+    assert checked("oh two five nine", "pin", fillers) == ""  # "uh" heard as "oh"
+    assert checked("two oh five nine", "pin", fillers) == "two oh five nine"
+    assert checked("uh reorder coffee pods", None, fillers) == "reorder coffee pods"
+    assert checked("~tell ~me", None, fillers) == ""  # the garbage path
     assert checked("reorder [unk]", None, fillers) == ""  # Vosk's off-grammar word
 
 
-def test_every_catalog_item_can_be_heard(demo):
-    _, recognizer, _ = demo
+@pytest.mark.parametrize("catalog", ["skill/data/demo_catalog.csv",
+                                     "tests/data/hardware_catalog.csv"])
+def test_every_catalog_item_can_be_heard(catalog):
+    with open(ROOT / catalog, encoding="utf-8") as file:
+        names = [n for row in csv.DictReader(file)
+                 for n in [row["name"], *row["synonyms"].split("|")] if n]
+    recognizer = SphinxRecognizer(Grammar.build(speech_model(), names))
     assert recognizer.unknown_words == set()
+
+
+def test_words_the_dictionary_lacks_are_heard(demo):
+    _, recognizer, _ = demo
     assert recognizer.decoder.lookup_word("sonicare")  # espeak-ng's pronunciation
-    heard = {hear(demo, "reorder sonicare toothbrush heads", None, v, s) for v, s in VOICES}
-    assert any("sonicare toothbrush heads" in h for h in heard), heard
+    heard = [hear(demo, "reorder sonicare toothbrush heads", None, v, s) for v, s in VOICES]
+    assert sum(h == "reorder sonicare toothbrush heads" for h in heard) >= 2, heard
 
 
 def test_a_yes_no_question_hears_answers_and_refusals(demo):
-    for text, expected in [("yes", "yes"), ("no", "no"), ("nope nope", "nope nope")]:
-        assert hear(demo, text, "yesno") == expected
+    runtime, _, _ = demo
+    matcher = LocalConversation(runtime, "demo").matcher
+    for text, intent in [("yes", "AMAZON.YesIntent"), ("no", "AMAZON.NoIntent"),
+                         ("nope nope", "AMAZON.NoIntent"), ("no thanks", "AMAZON.NoIntent")]:
+        heard = hear(demo, text, "yesno")
+        assert matcher.match(heard, expecting="yesno").intent == intent, (text, heard)
 
 
-def test_the_word_graph_is_factored_and_small(demo):
-    runtime, recognizer, _ = demo
-    grammar = recognizer._grammar
-    graph = build(grammar, None)
-    item_words = [w for phrase in grammar.rules["item"] for w in phrase.split()]
-    copies = sum(a[3] == "sonicare" for a in graph.arcs)
-    assert 0 < copies <= 30  # one item list per intent and a few inline uses, not per sample
-    assert len(graph.arcs) < 25 * len(item_words) + 15_000
-    assert not any(a[3] in ("zero", "oh") for a in graph.arcs)  # no PIN unless asked for
-    pin = build(grammar, "pin")
-    assert {"zero", "oh", "cancel"} <= pin.words() and "reorder" not in pin.words()
-
-
-def test_two_thousand_samples_build_quickly():
-    """The model's samples alone (no templates): thousands of them stay a small graph."""
-    model = load_model("en-US")
-    samples = sum(len(i.get("samples", [])) for i in model["interactionModel"][
-        "languageModel"]["intents"])
-    grammar = Grammar.build(model, ["coffee pods", "dish soap", "oat milk"] * 20)
-    started = time.perf_counter()
-    graph = build(grammar, None)
-    took = time.perf_counter() - started
-    print(f"{samples} samples -> {graph.states} states, {len(graph.arcs)} arcs in "
-          f"{1000 * took:.0f} ms")
-    assert samples > 1000 and len(graph.arcs) < 10 * samples
-
-
-def test_espeak_is_there():
-    assert subprocess.run(["espeak-ng", "--version"], capture_output=True).returncode == 0
+def test_a_turn_is_heard_the_same_whatever_came_before(demo):
+    pin = hear(demo, "one two three four", "pin")
+    hear(demo, "yes", "yesno")
+    hear(demo, "reorder coffee pods")
+    assert hear(demo, "one two three four", "pin") == pin == "one two three four"

@@ -13,14 +13,13 @@ from click.testing import CliRunner
 
 from skill.accounts import set_limits
 from skill.cli import cli
-from skill.interaction_model import load_model
 from skill.orders import list_orders
 from voice_local.audio import RATE, AudioError, cut_utterances, read_wav, wav_frames
-from voice_local.grammar import Grammar, model_templates
+from voice_local.grammar import Grammar
 from voice_local.recognition import SphinxRecognizer, open_recognizer
 from voice_local.session import LocalConversation
 from voice_local.speaker import Speaker
-from voice_local.talk import build_grammar, run_dialog, stream_turns
+from voice_local.talk import build_grammar, run_dialog, speech_model, stream_turns
 from voice_local.word_graph import build as build_word_graph
 
 VOICES = [("en-us", 150), ("en", 175), ("en-us+m3", 135)]
@@ -174,23 +173,23 @@ def test_a_broken_vosk_model_is_an_error_not_a_fallback(runtime, tmp_path):
 
 
 def test_grammar_comes_from_the_model_and_catalog():
-    grammar = Grammar.build(load_model("en-US"), ["Oral-B toothbrush heads", "coffee pods"],
-                            model_templates("en-US"))
+    grammar = Grammar.build(speech_model("en-US"), ["Oral-B toothbrush heads", "coffee pods"])
     assert "oral b toothbrush heads" in grammar.rules["item"]
-    phrases = grammar.phrases()  # Vosk's form: the model's samples, cut at their slots
-    assert "coffee pods" in phrases and "yes" in phrases
+    phrases = grammar.phrases()  # Vosk's form
+    assert "reorder" in phrases and "where is my order" in phrases and "coffee pods" in phrases
     assert not any("{" in p or "<" in p for p in phrases)
-    graph = build_word_graph(grammar, None)  # PocketSphinx's form: the templates, whole
-    assert {"reorder", "check", "checkout", "cart", "coffee", "yes", "nope"} <= graph.words()
+    graph = build_word_graph(grammar.for_requests())  # PocketSphinx's form
+    assert sum(a[3] == "coffee" for a in graph.arcs) == 1  # factored: the item list once
+    assert {"+reorder", "where", "cart", "yes", "nope"} <= graph.words()
     assert not {"zero", "oh"} & graph.words()  # no PIN unless one is asked for
-    pin = build_word_graph(grammar, "pin")
-    assert {"one", "zero", "cancel"} <= pin.words() and "reorder" not in pin.words()
     pin_only = grammar.for_pin()
     assert all("<pin>" in s for s in pin_only.sentences) and pin_only.sentences
+    assert ("cancel",) in pin_only.answers
+    assert {"zero", "oh", "cancel"} <= build_word_graph(pin_only).words()
+    assert "coffee" not in build_word_graph(pin_only).words()
     smaller = grammar.without({"coffee"})
     assert "coffee pods" not in smaller.rules["item"]
     assert all("coffee" not in s for s in smaller.sentences)
-    assert "coffee" not in build_word_graph(smaller, None).words()
 
 
 # --- Vosk, with a real (Korean) model -------------------------------------------------------
@@ -323,3 +322,27 @@ def test_the_microphone_does_not_hear_while_the_skill_answers(monkeypatch):
     assert pending <= 1  # what arrived while muted was dropped
     stop.set()
     list(frames)
+
+
+def test_the_pin_is_never_printed(runtime):
+    """Typed or heard, a PIN said while one is asked for (or taken for one) is masked in the
+    transcript: the `heard:` line and the slots."""
+    from voice_local.talk import masked, text_turns
+
+    with runtime.transaction() as session:
+        set_limits(session, "demo", pin_required=True)
+    lines: list[str] = []
+    records = run_dialog(LocalConversation(runtime, "demo"),
+                         text_turns(["reorder coffee pods", "yes", "my pin is 1 2 3 4"]),
+                         lines.append)
+    assert records[-1].reply.match.intent == "ProvidePinIntent"
+    assert "is placed" in records[-1].reply.speech
+    transcript = "\n".join(lines)
+    assert "heard: my pin is ****" in transcript
+    assert "1234" not in transcript and "1 2 3 4" not in transcript
+    assert "Pin=****" in transcript
+    lines.clear()
+    run_dialog(LocalConversation(runtime, "demo"), text_turns(["pin one two three four"]),
+               lines.append)  # taken for a PIN with no PIN asked: masked too
+    assert not any(w in "\n".join(lines) for w in ("one two", "three four", "1234"))
+    assert masked("it's one two three four thanks") == "it's **** thanks"

@@ -7,7 +7,10 @@ told what the context waits for (``expecting``), as the loop tells it; the match
 same context. Reported: intent accuracy spoken (overall and per condition) and typed, and every
 false accept: a row that is no yes, PIN or purchase heard as one.
 
-Run: ``python -m voice_local.evaluation [TSV] [--workers 2]``.
+Rows come from the labelled sets of ``tests/labelled.py`` (``text, context, intent, slots``)
+and from answer lists (one answer to a yes/no question per line, all of one intent).
+
+Run: ``python -m voice_local.evaluation [FILE...] [--workers 2] [--limit N]``.
 """
 
 from __future__ import annotations
@@ -69,35 +72,47 @@ GRID = tuple(Cell(v, s, n) for n in (False, True) for s in SPEEDS for v in VOICE
 
 
 def read_rows(path: Path) -> list[Row]:
-    """Rows of a TSV: ``text, context, intent, slots`` (the held-out format), or the older
-    ``text, intent, skus, quantity`` (context then guessed from the intent)."""
+    """Rows of a labelled TSV (``text, context, intent, slots``; ``-`` for none)."""
     rows = []
     for line in Path(path).read_text("utf-8").splitlines():
-        cells = line.split("\t")
-        if not line.strip() or line.startswith("#") or len(cells) < 2 or cells[0] == "text":
+        if not line.strip() or line.startswith("#"):
             continue
-        if cells[1] in ("-", "", *CONTEXTS):
-            context = cells[1] if cells[1] in CONTEXTS else None
-            rows.append(Row(cells[0], context, cells[2].strip(),
-                            _slots(cells[3] if len(cells) > 3 else "")))
-        else:
-            rows.append(Row(cells[0], _guess_context(cells[1].strip()), cells[1].strip()))
+        text, context, intent, slots = line.split("\t")
+        pairs = dict(p.split("=", 1) for p in slots.split(";")) if slots != "-" else {}
+        rows.append(Row(text, None if context == "-" else context, intent, pairs))
     return rows
 
 
-def _slots(text: str) -> dict[str, str]:
-    pairs = [p.split("=", 1) for p in text.replace("|", ";").split(";") if "=" in p]
-    return {k.strip(): v.strip().strip("'\"") for k, v in pairs}
+def read_answers(path: Path, intent: str) -> list[Row]:
+    """Answers to a yes/no question, one per line, all meaning ``intent``."""
+    return [Row(line.strip(), "yesno", intent)
+            for line in Path(path).read_text("utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
 
 
-def _guess_context(intent: str) -> str | None:
-    if intent in ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent"):
-        return "yesno"
-    return {"ProvidePinIntent": "pin", "SelectItemIntent": "which"}.get(intent)
+HELDOUT = ("heldout.tsv", "heldout_clinc.tsv", "heldout_fresh.tsv")
+HELDOUT_ANSWERS = (("answers_no.txt", "AMAZON.NoIntent"),
+                   ("answers_maybe.txt", "AMAZON.FallbackIntent"))
 
 
-def cells_for(index: int, row: Row) -> list[Cell]:
-    """The cells row ``index`` is spoken in: one, or more for rows that must not be a yes."""
+def heldout_rows(data: Path) -> list[Row]:
+    """The held-out sets (``tests/data``), the refusals and hedged answers included."""
+    return [*(r for name in HELDOUT for r in read_rows(data / name)),
+            *(r for name, intent in HELDOUT_ANSWERS for r in read_answers(data / name, intent))]
+
+
+def sample(rows: list[Row], size: int) -> list[Row]:
+    """``size`` rows spread evenly over ``rows`` (deterministic)."""
+    if size >= len(rows):
+        return rows
+    return [rows[i * len(rows) // size] for i in range(size)]
+
+
+def cells_for(index: int, row: Row, every_cell: bool = False) -> list[Cell]:
+    """The cells row ``index`` is spoken in: one, or more for rows that must not be a yes
+    (``every_cell``: all of them, the row's own first)."""
+    if every_cell:
+        return [GRID[(index + k) % len(GRID)] for k in range(len(GRID))]
     count = 1 + (EXTRA_CELLS if row.intent in CAREFUL else 0)
     step = len(GRID) // count
     return [GRID[(index + k * step) % len(GRID)] for k in range(count)]
@@ -246,14 +261,15 @@ class Report:
 
 def evaluate(rows: list[Row], factory: Callable[[], Recognizer],
              match: Callable[[str, str | None], str], *, workers: int = 2,
-             cache: Path | None = None) -> Report:
+             cache: Path | None = None, every_cell: bool = False) -> Report:
     """Speak, hear and match every row; ``factory`` builds the recognizer in each worker (it
     must pickle: a class and a grammar via ``functools.partial``); ``match(text, context)``
-    is the intent."""
+    is the intent. Accuracy counts each row in its own cell; with ``every_cell`` the
+    false accepts count every row in every cell of the grid."""
     cache = cache or Path(tempfile.gettempdir(), "voicecart-spoken")
     cache.mkdir(parents=True, exist_ok=True)
     jobs = [(row, cell, k == 0) for i, row in enumerate(rows)
-            for k, cell in enumerate(cells_for(i, row))]
+            for k, cell in enumerate(cells_for(i, row, every_cell))]
     work = [(row.text, cell, row.context, str(cache)) for row, cell, _ in jobs]
     heard: Iterable[tuple[str, float, float]]
     if workers > 1:
@@ -268,12 +284,6 @@ def evaluate(rows: list[Row], factory: Callable[[], Recognizer],
                            typed[row], seconds, audio, primary)
                    for (row, cell, primary), (text, seconds, audio) in zip(jobs, heard,
                                                                           strict=True)])
-
-
-def default_rows_path(root: Path) -> Path:
-    """The held-out set when it exists, else the development set."""
-    heldout = root / "tests/data/heldout.tsv"
-    return heldout if heldout.exists() else root / "tests/data/utterances.tsv"
 
 
 def demo_setup(folder: Path) -> tuple[Callable[[], Recognizer], Callable[[str, str | None], str]]:
@@ -293,21 +303,25 @@ def demo_setup(folder: Path) -> tuple[Callable[[], Recognizer], Callable[[str, s
 
 
 def main(argv: list[str] | None = None) -> Report:
-    """Measure one TSV (default: the held-out set, else the development set) and print."""
+    """Measure labelled files (default: every held-out set) over the grid and print."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tsv", nargs="?", type=Path,
-                        default=default_rows_path(Path(__file__).resolve().parent.parent))
+    parser.add_argument("tsv", nargs="*", type=Path, help="labelled TSVs (tests/labelled.py)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--limit", type=int, help="only the first N rows")
+    parser.add_argument("--limit", type=int, help="only N rows, spread over the set")
+    parser.add_argument("--every-cell", action="store_true",
+                        help="every row in all 30 cells (30 times the work)")
     args = parser.parse_args(argv)
-    rows = read_rows(args.tsv)[:args.limit]
+    data = Path(__file__).resolve().parent.parent / "tests/data"
+    rows = [r for path in args.tsv for r in read_rows(path)] or heldout_rows(data)
+    rows = sample(rows, args.limit or len(rows))
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         factory, match = demo_setup(Path(folder))
-        started = time.perf_counter()
-        report = evaluate(rows, factory, match, workers=args.workers)
-    print(f"{args.tsv.name}: " + "\n".join(report.lines()))
+        report = evaluate(rows, factory, match, workers=args.workers,
+                          every_cell=args.every_cell)
+    print("\n".join(report.lines()))
     print(f"pass took {time.perf_counter() - started:.1f} s")
     return report
 

@@ -5,16 +5,23 @@ espeak-ng spells a word in IPA (``espeak-ng -q --ipa --sep=_``); a table
 (``data/ipa_arpabet.json``) turns the IPA into the CMU/ARPAbet phones of PocketSphinx's en-US
 model, longest symbol first. Short words may be initialisms ("aa" batteries are "A A"), so
 words of up to three letters also get their letters' names as a second pronunciation.
+espeak-ng's answers are cached per voice and espeak-ng version in the user cache directory, so
+the recognizer starts without running espeak-ng again for a catalog it has seen.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+
+import platformdirs
 
 INITIALISM_LETTERS = 3
 """Words this short are also said letter by letter."""
@@ -32,6 +39,18 @@ def phonemize(words: list[str], voice: str = "en-us") -> dict[str, str]:
     words = [w for w in dict.fromkeys(words) if re.fullmatch(r"[a-z][a-z']*", w)]
     if not words or shutil.which("espeak-ng") is None:
         return {}
+    path = _cache_path(voice)
+    known = _read_cache(path) if path else {}
+    missing = [w for w in words if w not in known]
+    if missing:
+        said = _espeak(missing, voice)
+        known.update(said)
+        if said and path:
+            _write_cache(path, known)
+    return {w: known[w] for w in words if w in known}
+
+
+def _espeak(words: list[str], voice: str) -> dict[str, str]:
     try:
         result = subprocess.run(["espeak-ng", "-q", "-v", voice, "--ipa", "--sep=_"],
                                 input="\n".join(words) + "\n", capture_output=True,
@@ -42,6 +61,38 @@ def phonemize(words: list[str], voice: str = "en-us") -> dict[str, str]:
     if len(lines) != len(words):  # a word became two clauses: too unsure to pair them
         return {}
     return dict(zip(words, lines, strict=True))
+
+
+def _cache_path(voice: str) -> Path | None:
+    """The cache file of ``voice`` for the installed espeak-ng (None: no version known)."""
+    try:
+        version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True,
+                                 timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    key = re.sub(r"[^\w.]+", "-", f"{voice} {version.split('Data')[0].strip()}")[:80]
+    return Path(platformdirs.user_cache_dir("voicecart")) / f"ipa-{key}.json"
+
+
+def _read_cache(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(data, dict) else {}
+
+
+def _write_cache(path: Path, known: dict[str, str]) -> None:
+    """Written whole under a temporary name, then moved into place (never half a file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part", delete=False,
+                                         encoding="utf-8") as file:
+            json.dump(known, file, ensure_ascii=False, sort_keys=True)
+        os.replace(file.name, path)
+    except OSError:
+        pass  # a read-only cache only costs the next start a run of espeak-ng
 
 
 def to_arpabet(ipa: str) -> str | None:

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from voice_local import word_graph
 from voice_local.audio import RATE
-from voice_local.grammar import EXPECTING, FILLER, Grammar
+from voice_local.grammar import FILLER, Grammar, garbage_words
 from voice_local.pronounce import pronunciations
 
 
@@ -33,8 +33,8 @@ class Recognizer(Protocol):
     """Grammar words the model cannot hear (reported once when the recognizer opens)."""
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The words heard, lowercase ("" for nothing); ``expecting="pin"`` while the skill
-        waits for a PIN narrows the grammar to it."""
+        """The words heard, lowercase ("" for nothing); ``expecting`` ("pin", "yesno"),
+        what the skill waits for, narrows the grammar to it."""
 
 
 class VoskRecognizer:
@@ -53,15 +53,20 @@ class VoskRecognizer:
         unk = ["[unk]"] if self.model.vosk_model_find_word("[unk]") != -1 else []
         self.grammar_json = json.dumps(usable.phrases() + unk, ensure_ascii=False)
         self._pin_json = json.dumps(usable.for_pin().phrases() + unk, ensure_ascii=False)
+        self._answers_json = json.dumps(usable.for_answers().phrases() + unk,
+                                        ensure_ascii=False)
+        self.fillers = frozenset(usable.rules.get(FILLER, ()))
         self._vosk = vosk
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The words heard; ``[unk]`` (speech outside the grammar) is left out."""
-        grammar = self._pin_json if expecting == "pin" else self.grammar_json
+        """The words heard, made safe to act on (``checked``): "" when any of them was
+        ``[unk]`` (speech outside the grammar)."""
+        grammar = {"pin": self._pin_json, "yesno": self._answers_json}.get(
+            expecting or "", self.grammar_json)
         recognizer = self._vosk.KaldiRecognizer(self.model, RATE, grammar)
         recognizer.AcceptWaveform(audio)
         text = json.loads(recognizer.FinalResult()).get("text", "")
-        return " ".join(w for w in text.split() if w != "[unk]")
+        return checked(text, expecting, self.fillers)
 
 
 def _load_vosk_model(vosk: object, model_dir: str | None, lang: str) -> object:
@@ -88,76 +93,77 @@ def _load_vosk_model(vosk: object, model_dir: str | None, lang: str) -> object:
 SPHINX_OPTIONS: dict = {"fsgusefiller": False, "bestpath": False}
 """No filler words between grammar words and no lattice rescoring: with either, short answers
 ("no", "yes") came out as fragments of other sentences (measured on espeak-ng speech)."""
-GARBAGE = "~"
-"""How the garbage path's words are spelled in the dictionary: heard, they reject the turn."""
 GARBAGE_WORDS = 150
-"""How many common words the garbage path has (measured on tests/data/dev.tsv: 300 rejected
-a little more and cost a third more time; a loop of the 39 phones instead of words was
-cheaper but let through four times as many false accepts at the same accuracy)."""
+"""How many common words the garbage path has (``data/garbage.json``, likeliest first)."""
 SILENCE = 0.005
+"""Probability of silence after the last word (PocketSphinx's own silence arcs)."""
+WEIGHTS = {"voicecart": word_graph.Weights(verify=100.0),
+           "yesno": word_graph.Weights(verify=10_000.0)}
+"""Each search's weights (measured on tests/data/dev*.tsv): a yes is heard again far more
+strictly than a request (a request is restated and confirmed; a yes places the order, and a
+stricter check of requests lost "check out"). The PIN search has no garbage path: with one,
+however unlikely, espeak-ng's British "one two three four" was heard as nothing; there
+``checked`` and the skill's own PIN check stand guard."""
+SEARCHES = ("pin", "yesno")
+"""Open questions with a grammar of their own; every other turn hears the whole grammar."""
 
 
 class SphinxRecognizer:
-    """PocketSphinx's bundled en-US model with the grammar as word graphs (``word_graph``),
-    one per kind of open question, each with a garbage path for speech outside the domain.
-
-    A result that would be a yes, a PIN or a purchase is heard twice: again with the garbage
-    path ``Weights.verify`` times likelier, and kept only if it comes out the same (a
-    sentence the grammar was forced onto gives way to the garbage path first).
-    """
+    """PocketSphinx's bundled en-US model with the grammar as weighted word graphs
+    (``word_graph``), one per kind of turn, each with a garbage path for speech outside the
+    domain; words the dictionary lacks get espeak-ng's pronunciations (``pronounce``)."""
 
     name = "PocketSphinx (en-US)"
 
-    def __init__(self, grammar: Grammar, weights: dict | None = None, *,
-                 garbage_words: int = GARBAGE_WORDS, options: dict | None = None) -> None:
+    def __init__(self, grammar: Grammar,
+                 weights_of: dict[str, word_graph.Weights] | None = None) -> None:
         from pocketsphinx import Decoder
 
-        self.decoder = Decoder(samprate=RATE, lm=None, loglevel="FATAL",
-                               **{**SPHINX_OPTIONS, **(options or {})})
+        self.decoder = Decoder(samprate=RATE, lm=None, loglevel="FATAL", **SPHINX_OPTIONS)
         self.unknown_words = self._learn({w for w in grammar.words()
                                           if self.decoder.lookup_word(w) is None})
         usable = grammar.without(self.unknown_words)
-        self._garbage = [GARBAGE + w for w in usable.garbage[:garbage_words]
-                         if self.decoder.lookup_word(w) is not None]
-        # Every spelling a search may use is in the dictionary before the first search:
-        # a dictionary change later re-initializes the searches, which changed results.
-        self._alias(self._garbage + [word_graph.RISKY_TAG + w for w in usable.words()])
-        self.fillers = set(usable.rules.get(FILLER, ()))
-        self._grammar, self._weights = usable, weights or {}
-        self._searches: set[str] = set()
-        self._search(None)
+        self.fillers = frozenset(usable.rules.get(FILLER, ()))
+        garbage = [w for w in garbage_words()[:GARBAGE_WORDS]
+                   if self.decoder.lookup_word(w) is not None]
+        # Every spelling is in the dictionary before the first search is added: a change of
+        # the dictionary re-initializes the searches.
+        self._add_words(self._aliases([word_graph.GARBAGE_TAG + w for w in garbage]
+                                      + [word_graph.RISKY_TAG + w for w in usable.words()]))
+        for name, part, words in (("voicecart", usable.for_requests(), garbage),
+                                  ("pin", usable.for_pin(), []),
+                                  ("yesno", usable.for_answers(), garbage)):
+            weights = (weights_of or WEIGHTS).get(name, word_graph.Weights())
+            strict = replace(weights, garbage=weights.garbage * weights.verify,
+                             trailing=weights.garbage * weights.verify)
+            tagged = [word_graph.GARBAGE_TAG + w for w in words]
+            self.decoder.add_fsg(name, self._fsg(name, word_graph.build(part, tagged, weights)))
+            self.decoder.add_fsg(name + "!", self._fsg(name + "!",
+                                                       word_graph.build(part, tagged, strict)))
 
-    def _weights_of(self, kind: str | None, strict: bool) -> word_graph.Weights:
-        weights = (self._weights.get(kind) or self._weights.get("*")
-                   or word_graph.DEFAULT_WEIGHTS.get(kind, word_graph.Weights()))
-        return replace(weights, garbage=weights.garbage * weights.verify) if strict else weights
+    def _learn(self, words: set[str]) -> set[str]:
+        """Adds espeak-ng's pronunciations of ``words``; returns those it has none for."""
+        learned = pronunciations(sorted(words))
+        self._add_words([(word if number == 1 else f"{word}({number})", phones)
+                         for word, options in learned.items()
+                         for number, phones in enumerate(options, 1)])
+        return words - set(learned)
 
-    def _search(self, kind: str | None, strict: bool = False) -> str:
-        """The search for ``kind`` of open question (``strict``: the garbage path likelier),
-        built when first needed (each takes a few tenths of a second)."""
-        name = (kind or "any") + ("!strict" if strict else "")
-        if name not in self._searches:
-            graph = word_graph.build(self._grammar, kind, self._weights_of(kind, strict),
-                                     self._garbage)
-            self.decoder.add_fsg(name, self._fsg(name, graph))
-            self._searches.add(name)
-        return name
-
-    def _alias(self, words: list[str]) -> None:
-        """Dictionary entries for tagged words (``g.the``, ``+yes``): the word's own
-        pronunciations under the tagged spelling."""
+    def _aliases(self, tagged: list[str]) -> list[tuple[str, str]]:
+        """Dictionary entries for tagged spellings: every pronunciation of the bare word."""
         entries = []
-        for word in words:
-            base = word.removeprefix(GARBAGE).removeprefix(word_graph.RISKY_TAG)
-            if self.decoder.lookup_word(word) is not None:
-                continue
-            number, phones = 1, self.decoder.lookup_word(base)
+        for word in tagged:
+            bare, number = word[1:], 1
+            phones = self.decoder.lookup_word(bare)
             while phones is not None:
                 entries.append((word if number == 1 else f"{word}({number})", phones))
                 number += 1
-                phones = self.decoder.lookup_word(f"{base}({number})")
-        for index, (name, phones) in enumerate(entries):
-            self.decoder.add_word(name, phones, index == len(entries) - 1)
+                phones = self.decoder.lookup_word(f"{bare}({number})")
+        return entries
+
+    def _add_words(self, entries: list[tuple[str, str]]) -> None:
+        for index, (word, phones) in enumerate(entries):
+            self.decoder.add_word(word, phones, index == len(entries) - 1)
 
     def _fsg(self, name: str, graph: word_graph.WordGraph) -> object:
         from pocketsphinx import FsgModel
@@ -177,64 +183,55 @@ class SphinxRecognizer:
                     ids[word] = fsg.word_add(word)
                 fsg.trans_add(source, target, log, ids[word])
         # Silence after the last word only: allowed before speech too, it swallowed the
-        # "ch" of "check out" (measured).
+        # "ch" of "check out"; between all words, "one two three four" became "one three
+        # four oh" (measured).
         fsg.add_silence("<sil>", graph.final, SILENCE)
         return fsg
 
-    def _learn(self, words: set[str]) -> set[str]:
-        """Adds espeak-ng's pronunciations of ``words``; returns those it has none for."""
-        learned = pronunciations(sorted(words))
-        entries = [(word if number == 1 else f"{word}({number})", phones)
-                   for word, options in learned.items()
-                   for number, phones in enumerate(options, 1)]
-        for index, (name, phones) in enumerate(entries):
-            self.decoder.add_word(name, phones, index == len(entries) - 1)
-        return words - set(learned)
-
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The best grammar sentence for the audio ("" when none fits, or when a yes, a
-        PIN or a purchase does not hold up when heard again)."""
-        kind = expecting if expecting in EXPECTING else None
-        words = self._decode(audio, self._search(kind))
-        risky = any(w.startswith(word_graph.RISKY_TAG) for w in words) or (
-            kind == "pin" and any(w in _DIGITS for w in words))
-        if risky and self._weights_of(kind, False).verify and _bare(
-                self._decode(audio, self._search(kind, True))) != _bare(words):
+        """The grammar sentence heard, made safe to act on (``checked``): "" when none fits,
+        the speech took the garbage path, or it is not heard the same again with the garbage
+        path ``Weights.verify`` times likelier (a sentence the grammar was forced onto gives
+        way to the garbage path first)."""
+        search = expecting if expecting in SEARCHES else "voicecart"
+        heard = checked(self._decode(audio, search), expecting, self.fillers)
+        # A PIN is not heard again: the skill checks it, and counts wrong ones.
+        if word_graph.RISKY_TAG in heard and expecting != "pin" and checked(
+                self._decode(audio, search + "!"), expecting, self.fillers) != heard:
             return ""
-        return checked(" ".join(w.removeprefix(word_graph.RISKY_TAG) for w in words),
-                       expecting, self.fillers)
+        return heard.replace(word_graph.RISKY_TAG, "")
 
-    def _decode(self, audio: bytes, search: str) -> list[str]:
+    def _decode(self, audio: bytes, search: str) -> str:
+        # Each utterance from fresh feature state (cepstral mean): carried over, earlier
+        # turns changed what a turn was heard as ("one two three four" after "yes" came out
+        # as "what"; measured), and the same audio must be heard the same.
+        self.decoder.reinit_feat()
         self.decoder.activate_search(search)
         self.decoder.start_utt()
         self.decoder.process_raw(audio, full_utt=True)
         self.decoder.end_utt()
         hypothesis = self.decoder.hyp()
-        return hypothesis.hypstr.split() if hypothesis else []
+        return hypothesis.hypstr if hypothesis else ""
 
 
-def _bare(words: list[str]) -> str:
-    """Words without their tags or spaces: heard again the same words, whichever path they
-    took, agree ("re order" is "reorder"; garbage words that are the same words corroborate
-    them, as an open vocabulary would)."""
-    return "".join(w.removeprefix(GARBAGE).removeprefix(word_graph.RISKY_TAG) for w in words)
+DIGITS = frozenset("zero oh one two three four five six seven eight nine".split())
 
 
-def checked(text: str, expecting: str | None, fillers: set[str]) -> str:
+def checked(text: str, expecting: str | None, fillers: frozenset[str]) -> str:
     """What a recognizer heard, made safe to act on: "" when it took the garbage path (or
-    Vosk's ``[unk]``); hesitation fillers dropped; while a PIN is asked, four digits or
-    nothing."""
+    was Vosk's ``[unk]``); hesitation fillers dropped, but while a PIN is asked a hesitation
+    with digits is no PIN ("uh, two five eight zero": said again), nor are digits that start
+    with "oh" (the same "uh" heard as a digit: "oh two five nine"), and digits are exactly
+    four or nothing."""
     words = text.split()
-    if any(w.startswith(GARBAGE) or w == "[unk]" for w in words):
+    if any(w.startswith(word_graph.GARBAGE_TAG) or w == "[unk]" for w in words):
         return ""
-    words = [w for w in words if w not in fillers]
-    if expecting == "pin" and any(w in _DIGITS for w in words) and (
-            sum(w in _DIGITS for w in words) != 4):
+    bare = [w.lstrip(word_graph.RISKY_TAG) for w in words]
+    digits = [w for w in bare if w in DIGITS]
+    if expecting == "pin" and digits and (len(digits) != 4 or digits[0] == "oh"
+                                          or any(w in fillers for w in bare)):
         return ""
-    return " ".join(words)
-
-
-_DIGITS = frozenset("zero oh one two three four five six seven eight nine".split())
+    return " ".join(w for w in words if w.lstrip(word_graph.RISKY_TAG) not in fillers)
 
 
 def open_recognizer(grammar: Grammar, model_dir: str | None = None,

@@ -10,15 +10,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from skill.catalog import list_items
-from skill.interaction_model import load_model
+from skill.interaction_model import language_model, load_model
 from skill.runtime import Runtime
 from voice_local.audio import AudioError, Microphone, Utterance, cut_utterances, read_wav
-from voice_local.grammar import Grammar, model_templates
+from voice_local.grammar import Grammar
 from voice_local.recognition import Recognizer
 from voice_local.session import LocalConversation, Reply
 from voice_local.speaker import Speaker
@@ -45,27 +44,36 @@ class TurnRecord:
     """End of speech to reply text (None for typed turns and turns heard as nothing)."""
 
 
+def speech_model(locale: str = "en-US") -> dict:
+    """The interaction model with each intent's samples replaced by the recognizer's own
+    short list (``voice_local/data/speech_sentences.json``): a grammar recognizer hears best
+    among a few hundred plain sentences; the typed matcher still knows every phrasing."""
+    model = load_model(locale)
+    sentences = json.loads(resources.files("voice_local").joinpath(
+        "data/speech_sentences.json").read_text("utf-8"))
+    for intent in language_model(model)["intents"]:
+        intent["samples"] = sentences.get(intent["name"], [])
+    return model
+
+
+MASK = "****"
+NUMBER_WORDS = frozenset(
+    "zero oh o one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
+    "seventy eighty ninety hundred thousand double triple".split())
+"""Words a PIN can be said with: hidden in the transcript while a PIN is in play."""
+
+
 def masked(text: str) -> str:
-    """``text`` with every run of digits or number words as ``****`` (what was said while a
-    PIN was asked for is never printed)."""
-    numbers = _number_words()
+    """``text`` with each run of digits or number words as ``****``."""
     words: list[str] = []
     for word in text.split():
-        if any(c.isdigit() for c in word) or re.sub(r"[^a-z']", "", word.lower()) in numbers:
-            if not words or words[-1] != "****":
-                words.append("****")
+        if any(c.isdigit() for c in word) or re.sub(r"[^a-z]", "", word.lower()) in NUMBER_WORDS:
+            if not words or words[-1] != MASK:
+                words.append(MASK)
         else:
             words.append(word)
     return " ".join(words)
-
-
-@lru_cache(maxsize=1)
-def _number_words() -> frozenset[str]:
-    data = json.loads(resources.files("voice_local").joinpath("data/grammar.json")
-                      .read_text("utf-8"))
-    return frozenset(w for key in ("digits", "quantities", "number_words")
-                     for phrase in data[key] for w in phrase.split()
-                     if w not in ("a", "of", "pair", "few", "couple", "half"))
 
 
 def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
@@ -73,7 +81,7 @@ def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
     with runtime.transaction() as session:
         names = [n for item in list_items(session, reorderable_only=True)
                  for n in item.spoken_names]
-    return Grammar.build(load_model(locale), names, model_templates(locale))
+    return Grammar.build(speech_model(locale), names)
 
 
 def text_turns(lines: Iterable[str]) -> Iterator[Heard]:
@@ -185,10 +193,12 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
         reply = conversation.say(heard.text)
         took = time.perf_counter() - heard.ended_at if heard.ended_at is not None else None
         match = reply.match
-        slots = ", ".join(f"{k}={'****' if k.lower() == 'pin' else v!r}"
+        # A PIN is never printed: not what was said while one was asked for, nor anything
+        # the matcher took for one.
+        secret = pin_asked or match is not None and (
+            match.intent == "ProvidePinIntent" or any(k.lower() == "pin" for k in match.slots))
+        slots = ", ".join(f"{k}={masked(repr(v)) if secret else repr(v)}"
                           for k, v in match.slots.items()) if match else ""
-        secret = pin_asked or (match is not None and any(k.lower() == "pin"
-                                                         for k in match.slots))
         echo(f"heard: {masked(reply.heard) if secret else reply.heard}")
         echo(f"intent: {match.intent if match else '-'}" + (f" ({slots})" if slots else ""))
         records.append(TurnRecord(heard, reply, took))
