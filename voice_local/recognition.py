@@ -138,8 +138,9 @@ class SphinxRecognizer:
                              trailing=weights.garbage * weights.verify)
             tagged = [word_graph.GARBAGE_TAG + w for w in words]
             self.decoder.add_fsg(name, self._fsg(name, word_graph.build(part, tagged, weights)))
-            self.decoder.add_fsg(name + "!", self._fsg(name + "!",
-                                                       word_graph.build(part, tagged, strict)))
+            if tagged:  # the search that hears a result again
+                self.decoder.add_fsg(name + "!", self._fsg(
+                    name + "!", word_graph.build(part, tagged, strict)))
 
     def _learn(self, words: set[str]) -> set[str]:
         """Adds espeak-ng's pronunciations of ``words``; returns those it has none for."""
