@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import wave
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from voice_local.recognition import SphinxRecognizer, open_recognizer
 from voice_local.session import LocalConversation
 from voice_local.speaker import Speaker
 from voice_local.talk import build_grammar, run_dialog, speech_model, stream_turns
+from voice_local.word_graph import build as build_word_graph
 
 VOICES = [("en-us", 150), ("en", 175), ("en-us+m3", 135)]
 """espeak-ng voices and words per minute the English dialog is spoken with."""
@@ -148,12 +150,16 @@ def test_no_vosk_model_falls_back_to_pocketsphinx_in_one_line(runtime, monkeypat
     monkeypatch.delenv("VOSK_MODEL_PATH", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # an empty Vosk cache, and no network here
     notices: list[str] = []
-    recognizer = open_recognizer(build_grammar(runtime), notice=notices.append)
+    grammar = build_grammar(runtime)
+    grammar = replace(grammar, rules={**grammar.rules,
+                                      "item": (*grammar.rules["item"], "crème brûlée")})
+    recognizer = open_recognizer(grammar, notice=notices.append)
     assert recognizer.name.startswith("PocketSphinx")
     assert "using PocketSphinx" in notices[0] and len(notices[0].splitlines()) == 1
-    # Words of the demo catalog the en-US dictionary lacks are reported, not dropped silently.
-    assert "sonicare" in recognizer.unknown_words
-    assert any("sonicare" in n for n in notices)
+    # Catalog words the en-US dictionary lacks get espeak-ng's pronunciation ("sonicare",
+    # "oatmilk"); only words espeak-ng cannot say either are reported, not dropped silently.
+    assert recognizer.unknown_words == {"crème", "brûlée"}
+    assert any("brûlée" in n for n in notices) and not any("sonicare" in n for n in notices)
 
 
 def test_a_broken_vosk_model_is_an_error_not_a_fallback(runtime, tmp_path):
@@ -169,15 +175,18 @@ def test_a_broken_vosk_model_is_an_error_not_a_fallback(runtime, tmp_path):
 def test_grammar_comes_from_the_model_and_catalog():
     grammar = Grammar.build(speech_model("en-US"), ["Oral-B toothbrush heads", "coffee pods"])
     assert "oral b toothbrush heads" in grammar.rules["item"]
-    phrases = grammar.phrases()
+    phrases = grammar.phrases()  # Vosk's form
     assert "reorder" in phrases and "where is my order" in phrases and "coffee pods" in phrases
     assert not any("{" in p or "<" in p for p in phrases)
-    jsgf = grammar.jsgf()
-    assert jsgf.count("coffee pods") == 1  # factored: the item list appears once
-    assert "<pin> = <digit> <digit> <digit> <digit>;" in jsgf
+    graph = build_word_graph(grammar.for_requests())  # PocketSphinx's form
+    assert sum(a[3] == "coffee" for a in graph.arcs) == 1  # factored: the item list once
+    assert {"+reorder", "where", "cart", "yes", "nope"} <= graph.words()
+    assert not {"zero", "oh"} & graph.words()  # no PIN unless one is asked for
     pin_only = grammar.for_pin()
     assert all("<pin>" in s for s in pin_only.sentences) and pin_only.sentences
-    assert ("cancel",) in pin_only.answers and "<item_before> <item>" not in pin_only.jsgf()
+    assert ("cancel",) in pin_only.answers
+    assert {"zero", "oh", "cancel"} <= build_word_graph(pin_only).words()
+    assert "coffee" not in build_word_graph(pin_only).words()
     smaller = grammar.without({"coffee"})
     assert "coffee pods" not in smaller.rules["item"]
     assert all("coffee" not in s for s in smaller.sentences)
@@ -313,3 +322,27 @@ def test_the_microphone_does_not_hear_while_the_skill_answers(monkeypatch):
     assert pending <= 1  # what arrived while muted was dropped
     stop.set()
     list(frames)
+
+
+def test_the_pin_is_never_printed(runtime):
+    """Typed or heard, a PIN said while one is asked for (or taken for one) is masked in the
+    transcript: the `heard:` line and the slots."""
+    from voice_local.talk import masked, text_turns
+
+    with runtime.transaction() as session:
+        set_limits(session, "demo", pin_required=True)
+    lines: list[str] = []
+    records = run_dialog(LocalConversation(runtime, "demo"),
+                         text_turns(["reorder coffee pods", "yes", "my pin is 1 2 3 4"]),
+                         lines.append)
+    assert records[-1].reply.match.intent == "ProvidePinIntent"
+    assert "is placed" in records[-1].reply.speech
+    transcript = "\n".join(lines)
+    assert "heard: my pin is ****" in transcript
+    assert "1234" not in transcript and "1 2 3 4" not in transcript
+    assert "Pin=****" in transcript
+    lines.clear()
+    run_dialog(LocalConversation(runtime, "demo"), text_turns(["pin one two three four"]),
+               lines.append)  # taken for a PIN with no PIN asked: masked too
+    assert not any(w in "\n".join(lines) for w in ("one two", "three four", "1234"))
+    assert masked("it's one two three four thanks") == "it's **** thanks"

@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from importlib import resources
 
 from skill.interaction_model import language_model
+from skill.templates import expand, parse
 
 ITEM, QUANTITY, PIN = "item", "quantity", "pin"
-BEFORE, AFTER = "before", "after"
-"""Rules of politeness that may wrap any request ("could you ... for me")."""
+BEFORE, AFTER, FILLER = "before", "after", "filler"
+"""Rules of politeness that may wrap any request ("could you ... for me"), and hesitation
+("uh", "um"), which the recognizer hears as such and drops (never as a digit)."""
+RISKY = frozenset({"AMAZON.YesIntent", "ProvidePinIntent", "BuyIntent", "ReorderIntent",
+                   "AddToCartIntent", "CheckoutIntent"})
+"""Intents that move a purchase forward: the recognizer must be surest of them, and one heard
+where none was said is a false accept."""
 _SLOT_RULES = {"AMAZON.NUMBER": QUANTITY, "AMAZON.FOUR_DIGIT_NUMBER": PIN}
 """Slot type -> grammar rule; every other (custom) type is the catalog's item names."""
 
@@ -29,8 +35,8 @@ def spoken(text: str) -> str:
     return " ".join(w.strip("'") for w in text.split() if w.strip("'"))
 
 
-def _data() -> dict:
-    return json.loads(resources.files("voice_local").joinpath("data/grammar.json")
+def _data(name: str = "grammar.json") -> dict:
+    return json.loads(resources.files("voice_local").joinpath(f"data/{name}")
                       .read_text("utf-8"))
 
 
@@ -45,14 +51,18 @@ class Grammar:
     answers: tuple[tuple[str, ...], ...] = ()
     """Built-in intents' phrases and yes/no answers: said as they are, never wrapped in
     politeness (measured: "one two three four" was heard as "will you two three four oh")."""
+    risky: frozenset[tuple[str, ...]] = frozenset()
+    """The sentences and answers of ``RISKY`` intents."""
+    builtins: tuple[tuple[str, ...], ...] = ()
+    """The built-in intents' phrases among the answers (cancel, help, stop...)."""
 
     @classmethod
     def build(cls, model: dict, item_names: list[str]) -> Grammar:
         """The grammar of one interaction model and one catalog."""
         data = _data()
-        builtins = json.loads(resources.files("voice_local").joinpath("data/builtins.json")
-                              .read_text("utf-8"))
-        sentences: list[tuple[str, ...]] = []
+        builtins = _data("builtins.json")
+        sentences: dict[tuple[str, ...], None] = {}
+        risky: set[tuple[str, ...]] = set()
         for intent in language_model(model)["intents"]:
             types = {s["name"]: s["type"] for s in intent.get("slots", [])}
             for sample in intent.get("samples", []):
@@ -63,15 +73,27 @@ class Grammar:
                         words.append(f"<{_SLOT_RULES.get(types.get(slot.group(1), ''), ITEM)}>")
                     else:
                         words.extend(spoken(part).split())
-                sentences.append(tuple(words))
-        answers = [tuple(spoken(p).split()) for intent, phrases in builtins.items()
-                   if not intent.startswith("_") for p in phrases]
-        answers += [tuple(spoken(p).split()) for p in data["answers"]]
+                if words:
+                    sentences[tuple(words)] = None
+                    if intent["name"] in RISKY:
+                        risky.add(tuple(words))
+        answers: dict[tuple[str, ...], None] = {}
+        plain = [tuple(spoken(p).split()) for intent, phrases in builtins.items()
+                 if not intent.startswith("_") for p in phrases]
+        for intent, phrases in (*builtins.items(), *data["answers"].items()):
+            if intent.startswith("_"):
+                continue
+            for phrase in phrases:
+                for text in expand(parse(phrase)):
+                    words = tuple(spoken(text).split())
+                    answers[words] = None
+                    if intent in RISKY:
+                        risky.add(words)
         rules = {ITEM: _unique(item_names), QUANTITY: _unique(data["quantities"]),
                  "digit": _unique(data["digits"]), BEFORE: _unique(data["before"]),
-                 AFTER: _unique(data["after"])}
-        return cls(tuple(dict.fromkeys(s for s in sentences if s)), rules,
-                   tuple(dict.fromkeys(a for a in answers if a)))
+                 AFTER: _unique(data["after"]), FILLER: _unique(data["fillers"])}
+        return cls(tuple(sentences), rules, tuple(a for a in answers if a), frozenset(risky),
+                   tuple(b for b in dict.fromkeys(plain) if b))
 
     def words(self) -> set[str]:
         """Every word the grammar can produce."""
@@ -86,18 +108,34 @@ class Grammar:
         rules = {name: tuple(p for p in phrases if not set(p.split()) & missing)
                  for name, phrases in self.rules.items()}
         sentences = tuple(s for s in self.sentences if not set(s) & missing)
-        return Grammar(sentences, rules, tuple(a for a in self.answers if not set(a) & missing))
+        return Grammar(sentences, rules, tuple(a for a in self.answers if not set(a) & missing),
+                       self.risky, tuple(b for b in self.builtins if not set(b) & missing))
+
+    def for_requests(self) -> Grammar:
+        """While no PIN is asked for: everything but the PIN sentences (four digits said out
+        of the blue are no PIN)."""
+        return Grammar(tuple(s for s in self.sentences if f"<{PIN}>" not in s), self.rules,
+                       self.answers, self.risky, self.builtins)
 
     def for_pin(self) -> Grammar:
-        """While a PIN is asked for: PIN sentences and the built-in answers (cancel, help,
-        no...), as Alexa listens for the slot it elicits."""
+        """While a PIN is asked for: PIN sentences and the built-in intents (cancel, help,
+        stop...), as Alexa listens for the slot it elicits (with every yes/no answer too, a
+        PIN was heard as "what")."""
         return Grammar(tuple(s for s in self.sentences if f"<{PIN}>" in s), self.rules,
-                       self.answers)
+                       self.builtins, self.risky, self.builtins)
 
     def for_answers(self) -> Grammar:
         """While a yes/no question is open: the answers and the built-ins only ("no" must
         not be heard as a one-word request such as "pay"), as Alexa listens for an answer."""
-        return Grammar((), self.rules, self.answers)
+        from voice_local.answers import judge
+        from voice_local.text import normalize
+
+        # Nothing the matcher would take for a yes unless it is one ("what can i do" is
+        # help, and was judged a yes: heard for "what's the weather", it was one).
+        return Grammar((), self.rules, tuple(
+            a for a in self.answers
+            if a in self.risky or judge(normalize(" ".join(a))) != "yes"), self.risky,
+            self.builtins)
 
     def phrases(self) -> list[str]:
         """Vosk's form: sentence fragments between slots, and every slot phrase.
@@ -119,50 +157,12 @@ class Grammar:
             fragments.extend(phrases)
         return list(dict.fromkeys(fragments))
 
-    def jsgf(self) -> str:
-        """PocketSphinx's form: JSGF whose one public rule is any request, answer or PIN.
 
-        PocketSphinx copies a rule at every place it is used, so sentences are factored
-        around their item or PIN slot (what may come before it, the slot once, what may come
-        after): a few hundred states instead of every sample times every item. (Grouping by
-        ending, which keeps beginnings with their own endings, was measured: no more
-        accurate on the benchmark, twice as slow.)
-        """
-        plain: list[str] = []
-        around: dict[str, tuple[set[str], set[str]]] = {ITEM: (set(), set()),
-                                                        PIN: (set(), set())}
-        for sentence in self.sentences:
-            text = " ".join(sentence)
-            anchor = next((r for r in (ITEM, PIN) if f"<{r}>" in sentence), None)
-            if anchor is None:
-                plain.append(text)
-                continue
-            before, _, after = f" {text} ".partition(f" <{anchor}> ")
-            around[anchor][0].add(before.strip() or "<NULL>")
-            around[anchor][1].add(after.strip() or "<NULL>")
-        requests = [*plain] + ([f"<{ITEM}_before> <{ITEM}> <{ITEM}_after>"]
-                               if self.rules[ITEM] and around[ITEM][0] else [])
-        turns = [f"[<{BEFORE}>] <request> [<{AFTER}>]", *(" ".join(a) for a in self.answers)]
-        if self.rules["digit"] and around[PIN][0]:
-            turns.append(f"<{PIN}_before> <{PIN}> <{PIN}_after>")
-        lines = ["#JSGF V1.0;", "grammar voicecart;",
-                 f"public <turn> = {_alternatives(turns)};",
-                 f"<request> = {_alternatives(requests)};",
-                 f"<{BEFORE}> = {_alternatives(list(self.rules[BEFORE]))};",
-                 f"<{AFTER}> = {_alternatives(list(self.rules[AFTER]))};"]
-        for rule, (before, after) in around.items():
-            lines.append(f"<{rule}_before> = {_alternatives(sorted(before))};")
-            lines.append(f"<{rule}_after> = {_alternatives(sorted(after))};")
-        lines += [f"<{ITEM}> = {_alternatives(list(self.rules[ITEM]))};",
-                  f"<{QUANTITY}> = {_alternatives(list(self.rules[QUANTITY]))};",
-                  f"<digit> = {_alternatives(list(self.rules['digit']))};",
-                  "<pin> = <digit> <digit> <digit> <digit>;"]
-        return "\n".join(lines) + "\n"
-
-
-def _alternatives(phrases: list[str]) -> str:
-    return " | ".join(phrases) if phrases else "<VOID>"
+def garbage_words() -> list[str]:
+    """Common English words, likeliest first: the path off-domain speech takes."""
+    return list(_data("garbage.json")["words"])
 
 
 def _unique(phrases: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in (spoken(x) for x in phrases) if p))
+

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from voice_local import word_graph
 from voice_local.audio import RATE
-from voice_local.grammar import Grammar
+from voice_local.grammar import FILLER, Grammar, garbage_words
+from voice_local.pronounce import pronunciations
 
 
 class RecognizerError(Exception):
@@ -52,16 +55,18 @@ class VoskRecognizer:
         self._pin_json = json.dumps(usable.for_pin().phrases() + unk, ensure_ascii=False)
         self._answers_json = json.dumps(usable.for_answers().phrases() + unk,
                                         ensure_ascii=False)
+        self.fillers = frozenset(usable.rules.get(FILLER, ()))
         self._vosk = vosk
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The words heard; ``[unk]`` (speech outside the grammar) is left out."""
+        """The words heard, made safe to act on (``checked``): "" when any of them was
+        ``[unk]`` (speech outside the grammar)."""
         grammar = {"pin": self._pin_json, "yesno": self._answers_json}.get(
             expecting or "", self.grammar_json)
         recognizer = self._vosk.KaldiRecognizer(self.model, RATE, grammar)
         recognizer.AcceptWaveform(audio)
         text = json.loads(recognizer.FinalResult()).get("text", "")
-        return " ".join(w for w in text.split() if w != "[unk]")
+        return checked(text, expecting, self.fillers)
 
 
 def _load_vosk_model(vosk: object, model_dir: str | None, lang: str) -> object:
@@ -88,32 +93,146 @@ def _load_vosk_model(vosk: object, model_dir: str | None, lang: str) -> object:
 SPHINX_OPTIONS: dict = {"fsgusefiller": False, "bestpath": False}
 """No filler words between grammar words and no lattice rescoring: with either, short answers
 ("no", "yes") came out as fragments of other sentences (measured on espeak-ng speech)."""
+GARBAGE_WORDS = 150
+"""How many common words the garbage path has (``data/garbage.json``, likeliest first)."""
+SILENCE = 0.005
+"""Probability of silence after the last word (PocketSphinx's own silence arcs)."""
+WEIGHTS = {"voicecart": word_graph.Weights(verify=100.0),
+           "yesno": word_graph.Weights(verify=10_000.0)}
+"""Each search's weights (measured on tests/data/dev*.tsv): a yes is heard again far more
+strictly than a request (a request is restated and confirmed; a yes places the order, and a
+stricter check of requests lost "check out"). The PIN search has no garbage path: with one,
+however unlikely, espeak-ng's British "one two three four" was heard as nothing; there
+``checked`` and the skill's own PIN check stand guard."""
+SEARCHES = ("pin", "yesno")
+"""Open questions with a grammar of their own; every other turn hears the whole grammar."""
 
 
 class SphinxRecognizer:
-    """PocketSphinx's bundled en-US model with the grammar as JSGF."""
+    """PocketSphinx's bundled en-US model with the grammar as weighted word graphs
+    (``word_graph``), one per kind of turn, each with a garbage path for speech outside the
+    domain; words the dictionary lacks get espeak-ng's pronunciations (``pronounce``)."""
 
     name = "PocketSphinx (en-US)"
 
-    def __init__(self, grammar: Grammar) -> None:
+    def __init__(self, grammar: Grammar,
+                 weights_of: dict[str, word_graph.Weights] | None = None) -> None:
         from pocketsphinx import Decoder
 
         self.decoder = Decoder(samprate=RATE, lm=None, loglevel="FATAL", **SPHINX_OPTIONS)
-        self.unknown_words = {w for w in grammar.words()
-                              if self.decoder.lookup_word(w) is None}
+        self.unknown_words = self._learn({w for w in grammar.words()
+                                          if self.decoder.lookup_word(w) is None})
         usable = grammar.without(self.unknown_words)
-        self.decoder.add_jsgf_string("voicecart", usable.jsgf())
-        self.decoder.add_jsgf_string("pin", usable.for_pin().jsgf())
-        self.decoder.add_jsgf_string("yesno", usable.for_answers().jsgf())
+        self.fillers = frozenset(usable.rules.get(FILLER, ()))
+        garbage = [w for w in garbage_words()[:GARBAGE_WORDS]
+                   if self.decoder.lookup_word(w) is not None]
+        # Every spelling is in the dictionary before the first search is added: a change of
+        # the dictionary re-initializes the searches.
+        self._add_words(self._aliases([word_graph.GARBAGE_TAG + w for w in garbage]
+                                      + [word_graph.RISKY_TAG + w for w in usable.words()]))
+        for name, part, words in (("voicecart", usable.for_requests(), garbage),
+                                  ("pin", usable.for_pin(), []),
+                                  ("yesno", usable.for_answers(), garbage)):
+            weights = (weights_of or WEIGHTS).get(name, word_graph.Weights())
+            strict = replace(weights, garbage=weights.garbage * weights.verify,
+                             trailing=weights.garbage * weights.verify)
+            tagged = [word_graph.GARBAGE_TAG + w for w in words]
+            self.decoder.add_fsg(name, self._fsg(name, word_graph.build(part, tagged, weights)))
+            if tagged:  # the search that hears a result again
+                self.decoder.add_fsg(name + "!", self._fsg(
+                    name + "!", word_graph.build(part, tagged, strict)))
+
+    def _learn(self, words: set[str]) -> set[str]:
+        """Adds espeak-ng's pronunciations of ``words``; returns those it has none for."""
+        learned = pronunciations(sorted(words))
+        self._add_words([(word if number == 1 else f"{word}({number})", phones)
+                         for word, options in learned.items()
+                         for number, phones in enumerate(options, 1)])
+        return words - set(learned)
+
+    def _aliases(self, tagged: list[str]) -> list[tuple[str, str]]:
+        """Dictionary entries for tagged spellings: every pronunciation of the bare word."""
+        entries = []
+        for word in tagged:
+            bare, number = word[1:], 1
+            phones = self.decoder.lookup_word(bare)
+            while phones is not None:
+                entries.append((word if number == 1 else f"{word}({number})", phones))
+                number += 1
+                phones = self.decoder.lookup_word(f"{bare}({number})")
+        return entries
+
+    def _add_words(self, entries: list[tuple[str, str]]) -> None:
+        for index, (word, phones) in enumerate(entries):
+            self.decoder.add_word(word, phones, index == len(entries) - 1)
+
+    def _fsg(self, name: str, graph: word_graph.WordGraph) -> object:
+        from pocketsphinx import FsgModel
+
+        logmath = self.decoder.get_logmath()
+        weight = float(self.decoder.config["lw"])
+        fsg = FsgModel(name, logmath, weight, graph.states)
+        fsg.set_start_state(graph.start)
+        fsg.set_final_state(graph.final)
+        ids: dict[str, int] = {}
+        for source, target, probability, word in graph.closed():
+            log = int(logmath.log(probability) * weight)
+            if word is None:
+                fsg.null_trans_add(source, target, log)
+            else:
+                if word not in ids:
+                    ids[word] = fsg.word_add(word)
+                fsg.trans_add(source, target, log, ids[word])
+        # Silence after the last word only: allowed before speech too, it swallowed the
+        # "ch" of "check out"; between all words, "one two three four" became "one three
+        # four oh" (measured).
+        fsg.add_silence("<sil>", graph.final, SILENCE)
+        return fsg
 
     def transcribe(self, audio: bytes, expecting: str | None = None) -> str:
-        """The best grammar sentence for the audio ("" when none fits)."""
-        self.decoder.activate_search(expecting if expecting in ("pin", "yesno") else "voicecart")
+        """The grammar sentence heard, made safe to act on (``checked``): "" when none fits,
+        the speech took the garbage path, or it is not heard the same again with the garbage
+        path ``Weights.verify`` times likelier (a sentence the grammar was forced onto gives
+        way to the garbage path first)."""
+        search = expecting if expecting in SEARCHES else "voicecart"
+        heard = checked(self._decode(audio, search), expecting, self.fillers)
+        # A PIN is not heard again: the skill checks it, and counts wrong ones.
+        if word_graph.RISKY_TAG in heard and expecting != "pin" and checked(
+                self._decode(audio, search + "!"), expecting, self.fillers) != heard:
+            return ""
+        return heard.replace(word_graph.RISKY_TAG, "")
+
+    def _decode(self, audio: bytes, search: str) -> str:
+        # Each utterance from fresh feature state (cepstral mean): carried over, earlier
+        # turns changed what a turn was heard as ("one two three four" after "yes" came out
+        # as "what"; measured), and the same audio must be heard the same.
+        self.decoder.reinit_feat()
+        self.decoder.activate_search(search)
         self.decoder.start_utt()
         self.decoder.process_raw(audio, full_utt=True)
         self.decoder.end_utt()
         hypothesis = self.decoder.hyp()
-        return hypothesis.hypstr.strip() if hypothesis else ""
+        return hypothesis.hypstr if hypothesis else ""
+
+
+DIGITS = frozenset("zero oh one two three four five six seven eight nine".split())
+
+
+def checked(text: str, expecting: str | None, fillers: frozenset[str]) -> str:
+    """What a recognizer heard, made safe to act on: "" when it took the garbage path (or
+    was Vosk's ``[unk]``); hesitation fillers dropped, but while a PIN is asked a hesitation
+    with digits is no PIN ("uh, two five eight zero": said again), nor are digits that start
+    with "oh" (the same "uh" heard as a digit: "oh two five nine"), and digits are exactly
+    four or nothing."""
+    words = text.split()
+    if any(w.startswith(word_graph.GARBAGE_TAG) or w == "[unk]" for w in words):
+        return ""
+    bare = [w.lstrip(word_graph.RISKY_TAG) for w in words]
+    digits = [w for w in bare if w in DIGITS]
+    if expecting == "pin" and digits and (len(digits) != 4 or digits[0] == "oh"
+                                          or any(w in fillers for w in bare)):
+        return ""
+    return " ".join(w for w in words if w.lstrip(word_graph.RISKY_TAG) not in fillers)
 
 
 def open_recognizer(grammar: Grammar, model_dir: str | None = None,

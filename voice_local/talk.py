@@ -4,6 +4,7 @@ skill in-process, replies printed and optionally spoken and saved."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -54,6 +55,26 @@ def speech_model(locale: str = "en-US") -> dict:
     for intent in language_model(model)["intents"]:
         intent["samples"] = sentences.get(intent["name"], [])
     return model
+
+
+MASK = "****"
+NUMBER_WORDS = frozenset(
+    "zero oh o one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
+    "seventy eighty ninety hundred thousand double triple".split())
+"""Words a PIN can be said with: hidden in the transcript while a PIN is in play."""
+
+
+def masked(text: str) -> str:
+    """``text`` with each run of digits or number words as ``****``."""
+    words: list[str] = []
+    for word in text.split():
+        if any(c.isdigit() for c in word) or re.sub(r"[^a-z]", "", word.lower()) in NUMBER_WORDS:
+            if not words or words[-1] != MASK:
+                words.append(MASK)
+        else:
+            words.append(word)
+    return " ".join(words)
 
 
 def build_grammar(runtime: Runtime, locale: str = "en-US") -> Grammar:
@@ -135,13 +156,10 @@ def _record(microphone: Microphone, stop: threading.Event, chunks: list[bytes]) 
     chunks.extend(microphone.frames(stop))
 
 
-PIN_HIDDEN = "(not shown: it may be a PIN)"
-
-
 def _shown(text: str, secret: bool) -> str:
     """What the transcript prints of a heard text or slot value: never a PIN (the answer to
-    the PIN question, a PIN slot, or digits said anywhere)."""
-    return PIN_HIDDEN if secret or speech.may_be_pin(text) else text
+    the PIN question, a PIN slot, or three digits said anywhere are masked)."""
+    return masked(text) if secret or speech.may_be_pin(text) else text
 
 
 def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
@@ -178,12 +196,15 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
             echo("heard: (nothing) - please say that again")
             records.append(TurnRecord(heard, None, None))
             continue
-        asked_pin = conversation.expecting() == "pin"
+        pin_asked = conversation.expecting() == "pin"
         reply = conversation.say(heard.text)
         took = time.perf_counter() - heard.ended_at if heard.ended_at is not None else None
         match = reply.match
-        secret = asked_pin or bool(match and "Pin" in match.slots)
-        slots = ", ".join(f"{k}={_shown(v, secret and k == 'Pin')!r}"
+        # A PIN is never printed: not what was said while one was asked for, nor anything
+        # the matcher took for one.
+        secret = pin_asked or match is not None and (
+            match.intent == "ProvidePinIntent" or any(k.lower() == "pin" for k in match.slots))
+        slots = ", ".join(f"{k}={_shown(repr(v), secret)}"
                           for k, v in match.slots.items()) if match else ""
         echo(f"heard: {_shown(reply.heard, secret)}")
         echo(f"intent: {match.intent if match else '-'}" + (f" ({slots})" if slots else ""))
