@@ -63,6 +63,14 @@ def answer_words() -> frozenset[str]:
                      words[key] for w in phrase.split())
 
 
+def assent_words() -> frozenset[str]:
+    """The words that carry assent ("yes", "sure", "ahead"), not the words around them."""
+    words = _words()
+    return frozenset(w for phrase in words["assent"] | words["strong_assent"]
+                     for w in phrase.split()) - words["function_words"] - words["negative"] \
+        - words["refusal_words"] | words["strong_assent"]
+
+
 def function_words() -> frozenset[str]:
     """Common English function words ("the", "might", "be")."""
     return _words()["function_words"]

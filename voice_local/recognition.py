@@ -15,10 +15,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from pocketsphinx import get_model_path
+
 from voice_local import word_graph
+from voice_local.answers import assent_words, function_words, judge
 from voice_local.audio import RATE
 from voice_local.grammar import FILLER, Grammar, garbage_words
 from voice_local.pronounce import pronunciations
+from voice_local.text import word_lists
+
+_AROUND_REQUESTS = frozenset(w for phrase in (*word_lists()["politeness"],
+                                              *word_lists()["hesitations"])
+                              for w in phrase.split()) | {"i'd", "i'll", "i'm", "we'd"}
+"""Words around any request: the open search hearing one of them confirms nothing."""
 
 
 class RecognizerError(Exception):
@@ -130,6 +139,10 @@ class SphinxRecognizer:
         # the dictionary re-initializes the searches.
         self._add_words(self._aliases([word_graph.GARBAGE_TAG + w for w in garbage]
                                       + [word_graph.RISKY_TAG + w for w in usable.words()]))
+        model = Path(get_model_path()) / "en-us" / "en-us.lm.bin"
+        if model.exists():  # the open search that checks a risky result (``_heard_openly``)
+            self.decoder.add_lm_file("open", str(model))
+        self.has_open_search = model.exists()
         for name, part, words in (("voicecart", usable.for_requests(), garbage),
                                   ("pin", usable.for_pin(), []),
                                   ("yesno", usable.for_answers(), garbage)):
@@ -197,10 +210,27 @@ class SphinxRecognizer:
         search = expecting if expecting in SEARCHES else "voicecart"
         heard = checked(self._decode(audio, search), expecting, self.fillers)
         # A PIN is not heard again: the skill checks it, and counts wrong ones.
-        if word_graph.RISKY_TAG in heard and expecting != "pin" and checked(
-                self._decode(audio, search + "!"), expecting, self.fillers) != heard:
+        if word_graph.RISKY_TAG in heard and expecting != "pin" and (checked(
+                self._decode(audio, search + "!"), expecting, self.fillers) != heard
+                or not self._heard_openly(audio, heard)):
             return ""
+        if expecting == "pin" and any(w in DIGITS for w in heard.split()) and len(
+                set(self._decode(audio, "open").split()) & DIGITS) < 2 and self.has_open_search:
+            return ""  # "i don't have one" forced onto digits: the open search hears no number
         return heard.replace(word_graph.RISKY_TAG, "")
+
+    def _heard_openly(self, audio: bytes, heard: str) -> bool:
+        """Whether the open-vocabulary search (no grammar) hears what makes ``heard`` risky
+        too: an assent word for a yes, a word of the request for the rest. A grammar forces
+        "that's a negative" onto "definitely"; the open search does not."""
+        if not self.has_open_search:
+            return True
+        said = set(self._decode(audio, "open").split())
+        bare = heard.replace(word_graph.RISKY_TAG, "")
+        if judge(bare) == "yes":
+            return bool(said & assent_words())
+        keys = set(bare.split()) - function_words() - _AROUND_REQUESTS
+        return not keys or bool(keys & said)  # "i want the oatmilk please": "oatmilk"
 
     def _decode(self, audio: bytes, search: str) -> str:
         # Each utterance from fresh feature state (cepstral mean): carried over, earlier
