@@ -13,12 +13,12 @@ from voice_local.evaluation import demo_setup, evaluate, heldout_rows, sample
 DATA = Path(__file__).resolve().parent / "data"
 ROWS = 240
 """Sized for about half a minute of recognition on two cores (measured: 16 s for 120)."""
-ACCURACY_FLOOR = 0.35
-"""Just below what this sample measured (35.4%; 42.1% before risky results were checked by an
-open-vocabulary search too); the issue's target, 70%, is not met."""
-FALSE_ACCEPTS_CEILING = 2
-"""What this sample measured (2 of 406 utterances, 15 before the open-vocabulary check); the
-issue's target, zero, is not met."""
+ACCURACY_FLOOR = 0.40
+"""Just below what this sample measured (40.8%); the issue's target, 70%, is not met."""
+FALSE_ACCEPTS_CEILING = 11
+"""What this sample measured: 11 of 406 utterances (15 before a yes had to be heard by the
+open-vocabulary search too; most are now purchases, which the skill restates and asks a yes
+for). The issue's target, zero, is not met."""
 
 
 def test_spoken_accuracy_and_false_accepts():
