@@ -4,10 +4,8 @@ rule, names a child's voice, approves the child's request from the approval e-ma
 and sees the cart a voice dialog filled. Screenshots go to test-artifacts/screenshots/."""
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 from sqlalchemy import select
 
@@ -15,25 +13,9 @@ from skill.linking import create_client
 from skill.notify import OutboxMessage
 from skill.orders import list_orders
 from tests.household_helpers import PASSWORD, REDIRECT_URI, LinkedDialog, served
+from tests.test_console_browser import SHOTS, browser  # noqa: F401  (the shared browser)
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 EMMA = "amzn1.ask.person.EMMA"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: bash scripts/setup.sh installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"])
-        yield browser
-        browser.close()
 
 
 def shot(page, name: str) -> None:
@@ -42,7 +24,7 @@ def shot(page, name: str) -> None:
 
 
 def test_sign_up_link_set_rules_approve_from_e_mail_and_see_the_voice_cart(
-        browser, runtime, monkeypatch):
+        browser, runtime, monkeypatch):  # noqa: F811
     with runtime.transaction() as s:
         client = create_client(s, "VoiceCart skill", [REDIRECT_URI])
     with served(runtime, linking_required=True) as site:
