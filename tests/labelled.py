@@ -8,32 +8,18 @@ nothing), ``Quantity=N``, ``Category=name``, ``Ordinal=N``, ``Pin=DDDD``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from skill.spoken_numbers import parse_quantity
+from voice_local.evaluation import Row, read_rows
 
 DATA = Path(__file__).parent / "data"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 
 
-@dataclass(frozen=True)
-class Row:
-    text: str
-    context: str | None
-    intent: str
-    slots: dict[str, str] = field(default_factory=dict)
-
-
 def load(name: str) -> list[Row]:
-    rows = []
-    for line in (DATA / name).read_text("utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        text, context, intent, slots = line.split("\t")
-        pairs = dict(p.split("=", 1) for p in slots.split(";")) if slots != "-" else {}
-        rows.append(Row(text, None if context == "-" else context, intent, pairs))
-    return rows
+    """The rows of ``tests/data/<name>``."""
+    return read_rows(DATA / name)
 
 
 def _ordinal(value: str | None) -> int | None:
