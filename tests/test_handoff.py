@@ -183,3 +183,21 @@ def test_support_and_insights_through_the_api(runtime, dialog, console_app, api_
                 json={"note": "again"}).status_code == 409
     assert call("GET", "/support").get_json()["requests"] == []
     assert len(call("GET", "/support?status=all").get_json()["requests"]) == 1
+
+
+@pytest.mark.parametrize("answer,heard", [
+    ("yes please", "Should I order"), ("check out", "Should I order"),
+    ("start fresh", "emptied"), ("no, keep it", "keep it all in your cart"),
+    ("what's the weather like", "Should I check out your cart?")])
+def test_the_cart_left_question_takes_its_natural_answers_typed(runtime, answer, heard):
+    """Through the local matcher, as `talk` hears them: yes and "check out" check out,
+    "start fresh" empties the cart, no keeps it, and something unrelated asks again."""
+    from voice_local.session import LocalConversation
+
+    first = LocalConversation(runtime, "demo")
+    first.launch()
+    first.say("add coffee pods to my cart")
+    first.say("stop")
+    again = LocalConversation(runtime, "demo")
+    assert "still have" in again.launch().speech
+    assert heard in again.say(answer).speech
