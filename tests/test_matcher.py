@@ -257,6 +257,32 @@ def test_second_readings_only_for_the_shop(matcher, text, intent):
     ("yes, wait", "AMAZON.FallbackIntent"),
     ("yes, stop asking and order it", "AMAZON.NoIntent"),
     ("let me confirm and tell you", "AMAZON.FallbackIntent"),
+    ("absolutely not, my dad would go spare", "AMAZON.NoIntent"),
+    ("no, wait, yes", "AMAZON.FallbackIntent"),
 ])
 def test_typed_answers_are_judged_clause_by_clause(matcher, text, intent):
     assert matcher.match(text, "yesno").intent == intent
+
+
+@pytest.mark.parametrize("text,expecting,intent,slots", [
+    ("be a love and tell me what's in my basket", None, "ReadCartIntent", {}),
+    ("do me a favour and check out", None, "CheckoutIntent", {}),
+    ("i wonder if you could tell me what the dish soap costs", None, "PriceIntent",
+     {"Item": "dish soap"}),
+    ("cancel the order i made an hour ago", None, "CancelOrderIntent", {}),
+    ("what are they charging for dish soap", None, "PriceIntent", {"Item": "dish soap"}),
+    ("have the batteries shipped or not", None, "OrderStatusIntent", {"Item": "batteries"}),
+    ("re-re-reorder the c-c-cat litter", None, "ReorderIntent", {"Item": "cat litter"}),
+    ("s-s-stop", None, "AMAZON.StopIntent", {}),
+    ("buy ate boxes of coffee pods", None, "BuyIntent", {"Item": "coffee pods",
+                                                           "Quantity": "eight"}),
+    ("three would be grand, cheers", "howmany", "ChangeQuantityIntent", {"Quantity": "three"}),
+    ("dish soap", None, "BuyIntent", {"Item": "dish soap"}),
+    ("dish soap", "which", "SelectItemIntent", {"Item": "dish soap"}),
+])
+def test_ways_of_asking_and_saying_when(matcher, text, expecting, intent, slots):
+    """A favour asked first, when it happened, a question tag, a stammer, a number a
+    recognizer wrote as a word, a verb's other form, a product's name alone: none of them
+    changes what is asked."""
+    match = matcher.match(text, expecting)
+    assert (match.intent, match.slots) == (intent, slots)

@@ -26,6 +26,7 @@ from skill.spoken_numbers import parse_quantity
 from skill.templates import Choice, IntentTemplates, load_templates
 from voice_local.answers import (
     asks_back,
+    assent_words,
     cancelling_words,
     hedges,
     is_hedged,
@@ -51,6 +52,7 @@ from voice_local.text import (
     normalize,
     request_after_story,
     strip_fillers,
+    without_favour_asked,
     without_vocatives,
     word_lists,
 )
@@ -85,6 +87,9 @@ _AROUND_A_NUMBER = {"i", "think", "guess", "maybe", "please", "of", "them", "tho
 _AROUND_A_NUMBER |= {"no", "require", "precisely", "exactly", "shall", "put", "me", "down",
                      "about", "around", "maybe", "please", "<units>", "box", "boxes", "pack",
                      "packs", "bottle", "bottles", "bag", "bags", "more", "than", "enough"}
+_AROUND_A_NAME = {NUMBER, "please", "now", "the", "some", "a", "an", "of", "more", "thanks",
+                  "pack", "packs", "box", "boxes", "bottle", "bottles", "bag", "bags", "quick"}
+"""Words that may go with a bare product name ("two boxes of coffee pods please")."""
 _REFERS_BACK = {"it", "them", "that", "those", "some", "more", "one"}
 """Words of a request that point back at the item a story named."""
 _NOT_A_CHOICE = ("AMAZON.CancelIntent", "AMAZON.StopIntent", "AMAZON.HelpIntent",
@@ -179,7 +184,7 @@ class IntentMatcher:
         alone ("checkout please, i'm on my break"), or words that sound like the shop's
         ("what is in my card").
         """
-        text = without_vocatives(text)
+        text = without_favour_asked(without_vocatives(text))
         if expecting is None:
             first = first_request(text)
             if first is not None:
@@ -193,6 +198,8 @@ class IntentMatcher:
         match = self._match_one(text, expecting)
         if match.intent != FALLBACK or expecting in ("yesno", "pin"):
             return match
+        if expecting is None and (buy := self._name_alone(text)) is not None:
+            return buy
         # A second reading must be one of the templates' sentences exactly, and a request of
         # the shop's own (not a "do you know" that the clause alone would be).
         readings = [(r, False) for r in clauses(text)]
@@ -207,6 +214,16 @@ class IntentMatcher:
                     "ProvidePinIntent", "SelectItemIntent") and second.score == 100.0:
                 return second
         return match
+
+    def _name_alone(self, text: str) -> Match | None:
+        """A product's name and nothing else ("trash bags. now."): buying it, which the skill
+        restates and asks to confirm."""
+        plain = strip_fillers(drop_hesitations(normalize(text)))
+        found = self.slot_finder.find(plain)
+        if found.item_score and [w for w in found.shape.split()
+                                 if w not in _AROUND_A_NAME] == [ITEM]:
+            return self._with_slots("BuyIntent", found, found.item_score, plain)
+        return None
 
     def _after_story(self, story: str, request: str) -> Match | None:
         """The request after a story, with the item the story named when the request
@@ -267,6 +284,12 @@ class IntentMatcher:
         found = self.slot_finder.find(plain)
         if expecting != "howmany" and found.shape in (NUMBER, f"{NUMBER} please"):
             return Match(FALLBACK, score=0.0)  # "1234" with no question: a number of what?
+        if expecting == "howmany" and "Quantity" in found.slots and not found.slots.keys() & {
+                "Item", "Category", "Ordinal"} and not any(
+                w in cancelling_words() or w in _YES_NO_WORDS or w in hedges()
+                for w in heard.split()):
+            # The number asked for, in words of its own ("two would be lovely, thank you").
+            return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
         best = self._decide(plain, found, expecting)
         as_category = self.slot_finder.find(plain, category_first=True)
         if "Category" in as_category.slots and as_category.shape != found.shape:
@@ -308,23 +331,28 @@ class IntentMatcher:
             return Match("ChangeQuantityIntent", {"Quantity": found.slots["Quantity"]})
         return None
 
-    def _yes_then_small_talk(self, text: str) -> bool:
+    def _clear_then_small_talk(self, text: str, verdict: str) -> bool:
         """A typed answer judged clause by clause: thinking aloud first ("hmm... yes, order
-        it"), then a clear yes, then small talk that names nothing ("yes, quick, before the
-        baby wakes up"; not "yes, the wine too", "yes, wait", "yes, but only two")."""
+        it"), then a clear yes (or no), then small talk that names nothing ("yes, quick,
+        before the baby wakes up", "absolutely not, my mom would kill me"; not "yes, the wine
+        too", "yes, wait", "yes, but only two", "no, two boxes")."""
         parts = [normalize(p) for p in clauses_of(text)]
         while len(parts) > 1 and parts[0] in thinking():
             parts = parts[1:]
         verdicts = [judge(p) for p in parts]
-        if "yes" not in verdicts or "no" in verdicts:
+        other = "no" if verdict == "yes" else "yes"
+        if verdict not in verdicts or other in verdicts:
             return False
-        first_yes = verdicts.index("yes")
-        for part in parts[:first_yes] + parts[first_yes + 1:]:  # "duh, yes"; "yes, quick, ..."
+        same = {"yes", "yeah", "yep", "yup", "sure", "okay"} if verdict == "yes" else {
+            "no", "nope", "nah", "naw", "not", "never"}
+        first = verdicts.index(verdict)
+        for part in parts[:first] + parts[first + 1:]:  # "duh, yes"; "yes, quick, ..."
             words = part.split()
-            if judge(part) == "no" or is_hedged(part) or asks_back(part) or any(
-                    w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - {
-                        "yes", "yeah", "yep", "yup", "sure", "okay"} or w.isdigit()
-                    or w in _SMALL_TALK_STOPS for w in words):
+            if judge(part) == other or is_hedged(part) or asks_back(part) or any(
+                    w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - same
+                    or (verdict == "no" and w in assent_words()) or w.isdigit()
+                    or w in _SMALL_TALK_STOPS
+                    for w in words):
                 return False
             if self.items is not None and self.slot_finder.find(part).slots.keys() & {
                     "Quantity", "Ordinal", "Category"} or self.items is not None and any(
@@ -352,8 +380,10 @@ class IntentMatcher:
             answer = judge(text)
             if answer:
                 return Match(YES if answer == "yes" else NO)
-        if expecting == "yesno" and self._yes_then_small_talk(raw):
+        if expecting == "yesno" and self._clear_then_small_talk(raw, "yes"):
             return Match(YES)
+        if expecting == "yesno" and self._clear_then_small_talk(raw, "no"):
+            return Match(NO)
         if expecting == "yesno" and any(w in hedges() or w in _YES_NO_WORDS
                                         for w in heard.split()):
             return Match(FALLBACK, score=0.0)  # hedged or mixed: ask again

@@ -53,6 +53,9 @@ _MULTIWORD_QUANTITIES = sorted(
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
              "3rd": 3, "4th": 4, "5th": 5, "last": -1, "latter": -1, "former": 1, "top": 1,
              "bottom": -1}
+_BEFORE_A_NAME = {"the", "a", "an", "some", "my", "our", "any", "of", "more", "your", "their",
+                  "no", "that", "this", "those", "these"}
+"""Words a product's name follows ("some stuffing"): the word after them is no verb form."""
 _REASONS = {"before", "because", "cause", "since", "while", "cos", "coz"}
 """Words that start a reason after a request ("... before the baby wakes up")."""
 _PRONOUN_ONE_BEFORE = {"the", "that", "this", "which", "another", "no", "other", "first",
@@ -107,7 +110,7 @@ class SlotFinder:
         for a product the store does not have ("add *almond milk* to my list"): the sentence
         keeps its shape, and the skill can say it does not sell that.
         """
-        words = self._without_purpose(_corrected(_numbers_heard(text.split())))
+        words = self._without_purpose(_corrected(_numbers_heard(_without_times(text).split())))
         slots: dict[str, str] = {}
         if category_first:
             words = self._categories(words, slots, self.category_words)
@@ -120,7 +123,7 @@ class SlotFinder:
             words = [*words[:start], ITEM, *words[end:]]
         if not category_first:
             words = self._categories(words, slots, self.categories)
-        words = [self._spelled(w) for w in words]
+        words = [self._spelled(self._inflected(words, i)) for i in range(len(words))]
         if span is None and ITEM not in words:
             words = self._unknown_item(words, slots)
         words = _ordinals(words, slots)
@@ -248,6 +251,24 @@ class SlotFinder:
             return None
         return span
 
+    def _inflected(self, words: list[str], i: int) -> str:
+        """``words[i]`` as the template word it is a form of ("charging" -> "charge",
+        "shipping" -> "ship"), when no template has this form; never a word where a name
+        stands ("some stuffing"), which may be a product the shop does not sell."""
+        word = words[i]
+        if len(word) < 6 or not self._unknown(word) or (i > 0 and (
+                words[i - 1] in _BEFORE_A_NAME or words[i - 1] in _NUMBER_WORDS)):
+            return word
+        for ending in ("ing", "ed"):
+            if word.endswith(ending):
+                stem = word[: -len(ending)]
+                for base in (stem, stem + "e", stem[:-1] if stem[-1] == stem[-2] else "",
+                             stem[:-1] + "y" if stem.endswith("i") else ""):
+                    if len(base) >= 3 and base in self.known_words and \
+                            base not in ITEM_FILLERS:
+                        return base
+        return word
+
     def _spelled(self, word: str) -> str:
         """A misspelt word mended to the template word it is a slip of ("reoder", "bakset"):
         only a word that is no English word at all (real words, "shirt" or "flour", are left
@@ -269,7 +290,8 @@ class SlotFinder:
     def _unknown(self, word: str) -> bool:
         """A word no template uses and no common English function word: part of a name."""
         return word not in self.known_words and word not in ITEM_FILLERS and \
-            word not in _common_words() and word not in self.command_words
+            word not in _common_words() and word not in self.command_words and \
+            word not in _never_names()
 
     def _best_span(self, words: list[str]) -> tuple[int, int, float] | None:
         """The longest, best-resolving run of words that names an item: (start, end, score)."""
@@ -318,6 +340,11 @@ def _category_words() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _never_names() -> frozenset[str]:
+    return frozenset(word_lists()["never_names"])
+
+
+@lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
     """Function words ("might", "be", "so"), which are never part of an item's name."""
     from voice_local.answers import function_words
@@ -325,14 +352,36 @@ def _common_words() -> frozenset[str]:
     return function_words()
 
 
+_AGO = re.compile(r"\b(?:(?:a|an|one|two|three|four|five|six|few|couple|of|some|several|\d+) )+"
+                  r"(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?) ago\b")
+
+
+@lru_cache(maxsize=1)
+def _times() -> re.Pattern:
+    phrases = sorted(word_lists()["times"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
+def _without_times(text: str) -> str:
+    """``text`` without when it happened ("the order i placed a few minutes ago", "the
+    batteries i ordered sometime last week") or a question tag at its end ("shipped or
+    not"): neither an item nor a quantity, and no part of what is asked."""
+    text = _times().sub(" ", _AGO.sub(" ", f" {text} "))
+    for tag in word_lists()["tags"]:
+        if text.rstrip().endswith(f" {tag}") and len(text.split()) > len(tag.split()):
+            text = text.rstrip()[: -len(tag)]
+    return " ".join(text.split())
+
+
 def _numbers_heard(words: list[str]) -> list[str]:
     """A number a recognizer wrote as its homophone, where only a number fits: before a
     unit ("order to bags of dog food") or after "to" at the end ("change it too for")."""
     heard = list(words)
+    homophones = word_lists()["number_homophones"]
     for i, word in enumerate(heard):
-        if word in ("to", "too") and i + 1 < len(heard) and heard[i + 1] in UNIT_WORDS - {
+        if word in homophones and i + 1 < len(heard) and heard[i + 1] in UNIT_WORDS - {
                 "can", "case"} and i > 0 and heard[i - 1] not in ("up", "down"):
-            heard[i] = "two"
+            heard[i] = homophones[word]  # "buy ate cartons", "put tree bottles on my list"
         if word in ("for", "four") and i == len(heard) - 1 and i > 0 and heard[i - 1] in (
                 "to", "too", "two"):
             heard[i - 1:] = ["to", "four"]

@@ -43,8 +43,9 @@ def _expand(word: str) -> str:
 
 _CUT_OFF = re.compile(r"\b([a-z]+)-(?=\s|$)")
 """A word broken off ("wh- what is in my cart", "i need- i need"): never part of the request."""
-_RESTART = re.compile(r"\b([a-z]{1,3})-([a-z]+)")
-"""A stammered start ("y-yes", "s-sonicare"), unlike a hyphenated word ("k-cups")."""
+_RESTART = re.compile(r"\b((?:[a-z]{1,3}-)+)([a-z]+)")
+"""A stammered start ("y-yes", "s-s-sonicare", "re-re-reorder"), unlike a hyphenated word
+("k-cups")."""
 
 
 _DROPPED_G = re.compile(r"\b(\w{2,})in'(?=\s|$|[,.!?])")
@@ -52,8 +53,9 @@ _DROPPED_G = re.compile(r"\b(\w{2,})in'(?=\s|$|[,.!?])")
 
 
 def _restarted(match: re.Match) -> str:
-    start, word = match.group(1), match.group(2)
-    return word if word.startswith(start) and len(word) > len(start) else match.group(0)
+    starts, word = match.group(1).split("-")[:-1], match.group(2)
+    return word if all(word.startswith(start) and len(word) > len(start)
+                       for start in starts) else match.group(0)
 
 
 def normalize(text: str) -> str:
@@ -168,6 +170,22 @@ def without_vocatives(text: str) -> str:
     vocatives = set(word_lists()["vocatives"])
     kept = [p for p in parts if normalize(p) not in vocatives]
     return ", ".join(kept) if kept and len(kept) < len(parts) else text
+
+
+_FAVOUR_ASKED = re.compile(
+    r"^\W*(?:(?:would|could|can|will) (?:you|ya|u) )?(?:please )?"
+    r"(?:be (?:a|an) [\w']+(?: [\w']+)? (?:and|n)|do (?:me|us) a (?:[\w']+ )?favou?r(?: and)?"
+    r"|(?:i )?(?:was |am )?wonder(?:ing)? (?:if|whether) (?:you )?(?:might|could|would|can)"
+    r"(?: possibly)?(?: be so kind as to)?|be so kind as to)"
+    r"\b[\s,]*", re.IGNORECASE)
+"""A favour asked before the request ("be a dear and read my list", "do me a favour and
+add...", "I wonder if you might be so kind as to..."): a way of asking, never a request."""
+
+
+def without_favour_asked(text: str) -> str:
+    """Typed text without a favour asked before the request ("be a love and ...")."""
+    rest = _FAVOUR_ASKED.sub("", text, count=1)
+    return rest if rest.strip() else text
 
 
 def request_after_story(text: str) -> tuple[str, str] | None:
