@@ -279,10 +279,19 @@ def test_typed_answers_are_judged_clause_by_clause(matcher, text, intent):
     ("three would be grand, cheers", "howmany", "ChangeQuantityIntent", {"Quantity": "three"}),
     ("dish soap", None, "BuyIntent", {"Item": "dish soap"}),
     ("dish soap", "which", "SelectItemIntent", {"Item": "dish soap"}),
+    ("how much is a crate of mangoes", None, "PriceIntent", {"Item": "mangoes"}),
+    ("get me a new garden hose", None, "BuyIntent", {"Item": "garden hose"}),
+    ("reorder the paper tow, paper towels", None, "ReorderIntent", {"Item": "paper towels"}),
+    ("three of the dish soap, not two", None, "ChangeQuantityIntent",
+     {"Item": "dish soap", "Quantity": "three"}),
+    ("kindly terminate this session", None, "AMAZON.StopIntent", {}),
+    ("please erase the whole trolley", None, "ClearCartIntent", {}),
 ])
 def test_ways_of_asking_and_saying_when(matcher, text, expecting, intent, slots):
     """A favour asked first, when it happened, a question tag, a stammer, a number a
-    recognizer wrote as a word, a verb's other form, a product's name alone: none of them
-    changes what is asked."""
+    recognizer wrote as a word, a verb's other form, a product's name alone, the container
+    of a product the shop does not sell, a false start of a name: none of them changes what
+    is asked; "not two" after a number changes a quantity; a verb no template uses is read
+    as the template verb of the same sense ("erase" is "delete")."""
     match = matcher.match(text, expecting)
     assert (match.intent, match.slots) == (intent, slots)

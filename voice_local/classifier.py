@@ -42,7 +42,7 @@ NOT_TRAINED = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
 SENTENCES_PER_TEMPLATE = 60
 UNKNOWN_ITEM_SHARE = 0.35
 """Of the sentences with an item, how many name a product the store does not sell."""
-_VERSION = 14
+_VERSION = 16
 """Bump when training changes, so cached models are retrained."""
 
 

@@ -56,6 +56,11 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st"
 _BEFORE_A_NAME = {"the", "a", "an", "some", "my", "our", "any", "of", "more", "your", "their",
                   "no", "that", "this", "those", "these"}
 """Words a product's name follows ("some stuffing"): the word after them is no verb form."""
+_BEFORE_A_VERB = {"please", "i", "we", "you", "to", "can", "could", "would", "will", "shall",
+                  "should", "must", "just", "kindly", "and", "then", "do", "did", "now", "also",
+                  "pls", "go", "let", "wish", "want"}
+"""Words a verb follows ("please rescind", "i wish to procure"); a verb also starts a
+request."""
 _REASONS = {"before", "because", "cause", "since", "while", "cos", "coz"}
 """Words that start a reason after a request ("... before the baby wakes up")."""
 _PRONOUN_ONE_BEFORE = {"the", "that", "this", "which", "another", "no", "other", "first",
@@ -123,11 +128,11 @@ class SlotFinder:
             words = [*words[:start], ITEM, *words[end:]]
         if not category_first:
             words = self._categories(words, slots, self.categories)
-        words = [self._spelled(self._inflected(words, i)) for i in range(len(words))]
+        words = [self._spelled(self._as_template_verb(words, i)) for i in range(len(words))]
         if span is None and ITEM not in words:
             words = self._unknown_item(words, slots)
         words = _ordinals(words, slots)
-        words = _quantities(words, slots)
+        words = _quantities(_undescribed(words), slots)
         # The shape keeps only words the templates know: a reason or a name around the
         # request ("for my nephew, he's turning seven") says nothing about the intent.
         shape = [w for w in words if w in self.known_words or w in _common_words()
@@ -184,6 +189,10 @@ class SlotFinder:
         if not runs:
             return words
         start, end = max(runs, key=lambda r: (r[1] - r[0], -r[0]))
+        after_of = [r for r in runs if r[0] >= 2 and words[r[0] - 1] == "of" and any(
+            other[1] == r[0] - 1 for other in runs)]
+        if after_of:
+            start, end = after_of[0]  # "a loaf of bread", "a slab of beer": what it holds
         end = self._list_end(words, end)
         slots["Item"] = " ".join(words[start:end])
         return [*words[:start], ITEM, *words[end:]]
@@ -240,16 +249,34 @@ class SlotFinder:
         """The run of words that names a catalog item: (start, end, score), or None.
 
         A name next to words no template uses is part of a longer name the catalog does not
-        have: "hand soap" is not "dish soap", "almond milk" not "oat milk".
+        have: "hand soap" is not "dish soap", "almond milk" not "oat milk"; unless those words
+        were a false start of the same name ("cat lit, cat litter").
         """
         span = self._best_span(words)
         if span is None:
             return None
         start, end, score = span
-        if (start > 0 and self._unknown(words[start - 1])) or (
-                end < len(words) and self._unknown(words[end])):
+        name = " ".join(words[start:end])
+        said_before = " ".join(words[max(0, start - (end - start)):start])
+        if start > 0 and self._unknown(words[start - 1]) and fuzz.ratio(said_before, name) < 75:
+            return None  # not a false start of the same name ("oat bilk, oat milk")
+        if end < len(words) and self._unknown(words[end]):
             return None
         return span
+
+    def _as_template_verb(self, words: list[str], i: int) -> str:
+        """``words[i]`` as the template word it means: a form of it ("charging" ->
+        "charge"), or, where a verb stands ("please rescind my order", "i wish to procure"),
+        a verb of the same sense (``verb_synonyms.json``: "terminate" -> "end")."""
+        word = self._inflected(words, i)
+        if word != words[i] or not self._unknown(word) or (
+                i > 0 and words[i - 1] not in _BEFORE_A_VERB):
+            return word
+        synonyms = _verb_synonyms()
+        for form in (word, *_stems(word)):
+            if form in synonyms:
+                return synonyms[form]
+        return word
 
     def _inflected(self, words: list[str], i: int) -> str:
         """``words[i]`` as the template word it is a form of ("charging" -> "charge",
@@ -259,14 +286,9 @@ class SlotFinder:
         if len(word) < 6 or not self._unknown(word) or (i > 0 and (
                 words[i - 1] in _BEFORE_A_NAME or words[i - 1] in _NUMBER_WORDS)):
             return word
-        for ending in ("ing", "ed"):
-            if word.endswith(ending):
-                stem = word[: -len(ending)]
-                for base in (stem, stem + "e", stem[:-1] if stem[-1] == stem[-2] else "",
-                             stem[:-1] + "y" if stem.endswith("i") else ""):
-                    if len(base) >= 3 and base in self.known_words and \
-                            base not in ITEM_FILLERS:
-                        return base
+        for base in _stems(word):
+            if base in self.known_words and base not in ITEM_FILLERS:
+                return base
         return word
 
     def _spelled(self, word: str) -> str:
@@ -390,15 +412,20 @@ def _numbers_heard(words: list[str]) -> list[str]:
 
 def _corrected(words: list[str]) -> list[str]:
     """A number replaced by the one after it ("three no make that two" -> "two"), and
-    "not two" after another number dropped ("five not two" -> "five")."""
+    "not two" or "instead of two" after another number said as "instead" ("five not two"
+    -> "five instead")."""
     runs = _number_runs(words)
     corrections = set(word_lists()["corrections"])
     for (start1, end1), (start2, end2) in zip(runs, runs[1:], strict=False):
         between = " ".join(words[end1:start2])
         if between in corrections or between.removesuffix(" that") in corrections:
             return _corrected([*words[:start1], *words[start2:]])
-        if words[start2 - 1] == "not":
-            return _corrected([*words[:start2 - 1], *words[end2:]])
+        if words[start2 - 1] == "not":  # "two of the laundry pods, not three": a change
+            return _corrected([*words[:start2 - 1], "instead", *words[end2:]])
+        lead = 3 if words[max(0, start2 - 3):start2] == ["instead", "of", "the"] else 2
+        if words[max(0, start2 - lead):start2] in (["instead", "of"], ["rather", "than"],
+                                                    ["instead", "of", "the"]):
+            return _corrected([*words[:start2 - lead], "instead", *words[end2:]])
         if start2 > 0 and words[start2 - 1] in ("actually", "rather", "sorry"):
             return _corrected([*words[:start1], *words[start2:end2], *words[end1:start2 - 1],
                                *words[end2:]])
@@ -417,6 +444,40 @@ def _number_runs(words: list[str]) -> list[tuple[int, int]]:
         else:
             i += 1
     return runs
+
+
+def _stems(word: str) -> list[str]:
+    """What ``word`` may be a form of: "charging" -> "charg", "charge"; "shipped" -> "ship"."""
+    stems = []
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            stems += [stem, stem + "e"]
+            if stem[-1] == stem[-2]:
+                stems.append(stem[:-1])
+            if stem.endswith("i"):
+                stems.append(stem[:-1] + "y")
+    return stems
+
+
+@lru_cache(maxsize=1)
+def _verb_synonyms() -> dict[str, str]:
+    text = resources.files("voice_local").joinpath("data/verb_synonyms.json").read_text(
+        "utf-8")
+    return json.loads(text)["synonyms"]
+
+
+def _undescribed(words: list[str]) -> list[str]:
+    """Words that describe the product just before its name dropped ("get me a new ITEM"
+    -> "get me a ITEM"): how it looks says nothing about what is asked."""
+    describing = set(word_lists()["describing_words"])
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        after = next((w for w in words[i + 1:] if w not in describing), None)
+        if word in describing and after == ITEM:
+            continue
+        kept.append(word)
+    return kept
 
 
 def _ordinals(words: list[str], slots: dict[str, str]) -> list[str]:
