@@ -169,8 +169,12 @@ def _fingerprint(locale: str) -> str:
     for path in (TEMPLATES_DIR / f"{locale}.txt", *_none_paths(locale),
                  *([added] if added.is_file() else [])):
         digest.update(path.read_bytes())
-    for name in ("unknown_items.txt", "words.json"):
+    for name in ("unknown_items.txt", "words.json", "answers.json", "verb_synonyms.json"):
         digest.update(resources.files("voice_local").joinpath(f"data/{name}").read_bytes())
+    # The code that turns a sentence into its shape: a change there retrains, as a data
+    # change does (a model trained on the old shapes would be kept otherwise).
+    for module in ("classifier.py", "slot_finder.py", "text.py"):
+        digest.update(resources.files("voice_local").joinpath(module).read_bytes())
     return digest.hexdigest()[:16]
 
 
