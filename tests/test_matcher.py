@@ -4,7 +4,9 @@ Held-out sets (never tuned on; see each file's header for how it was made):
 ``heldout.tsv`` (written from personas before tuning), ``heldout_clinc.tsv`` (human-written,
 CLINC150 test/val), ``heldout_fresh.tsv`` (written after the first round of tuning),
 ``heldout_personas5.tsv`` (written after the second round, with new personas; its misses
-were looked at once), ``heldout_check7.tsv`` (written after the third round, only measured).
+were looked at once), ``heldout_check7.tsv`` (written after the third round, only measured);
+``heldout_check12.tsv`` (written after the sixth round by new people, only measured) is
+reported on its own: the figure for phrasings nobody has heard.
 Tuning sets: ``dev.tsv``, ``dev2.tsv``, ``dev3.tsv``, ``dev4.tsv``, ``dev6.tsv`` (persona-written,
 looked at), ``dev_clinc.tsv`` (CLINC150 train).
 """
@@ -89,6 +91,18 @@ def test_typed_accuracy_on_the_held_out_sets(matcher, capsys):
     assert both >= HELD_OUT_FLOOR[1]
 
 
+NEWEST_FLOOR = (0.86, 0.84)
+"""Intent, and intent + slots, on ``heldout_check12.tsv`` (380 lines from people written after
+every round of tuning): 86.8% and 85.3% when added; the same 86.8% intent with the code of the
+morning before two rounds of tuning, which is why it is reported apart from the others."""
+
+
+def test_typed_accuracy_on_the_newest_people(matcher, capsys):
+    intent, both = measure(matcher, ("heldout_check12.tsv",), capsys, "newest held-out")
+    assert intent >= NEWEST_FLOOR[0]
+    assert both >= NEWEST_FLOOR[1]
+
+
 def test_typed_accuracy_on_the_tuning_sets(matcher, capsys):
     intent, _ = measure(matcher, TUNING, capsys, "tuning")
     assert intent >= 0.95
@@ -106,6 +120,7 @@ def test_persona_answers_at_a_yes_no_question(matcher, capsys):
     heard = {name: [matcher.match(t, "yesno").intent for t in answers(name)] for name in (
         "heldout5_answers_yes.txt", "heldout5_answers_no.txt", "heldout5_answers_unsure.txt",
         "heldout7_answers_yes.txt", "heldout7_answers_no.txt", "heldout7_answers_unsure.txt",
+        "heldout12_answers_yes.txt", "heldout12_answers_no.txt", "heldout12_answers_unsure.txt",
         *(f"dev{n}_answers_{kind}.txt" for n in ("", "3", "4", "5") for kind in ("no", "unsure")))}
     heard = {name.replace("dev_", "dev1_"): v for name, v in heard.items()}
     with capsys.disabled():
@@ -113,9 +128,10 @@ def test_persona_answers_at_a_yes_no_question(matcher, capsys):
             print(f"\n{name}: {intents.count('AMAZON.YesIntent')} yes, "
                   f"{intents.count('AMAZON.NoIntent')} no of {len(intents)}", end="")
         print()
-    for name in ("heldout5_answers_yes.txt", "heldout7_answers_yes.txt"):
+    for name in ("heldout5_answers_yes.txt", "heldout7_answers_yes.txt",
+                 "heldout12_answers_yes.txt"):
         yes = heard[name]
-        assert yes.count("AMAZON.YesIntent") >= 0.95 * len(yes)  # measured 150 and 148 of 150
+        assert yes.count("AMAZON.YesIntent") >= 0.95 * len(yes)  # measured 150, 148, 143
     for name, intents in heard.items():
         if "_yes" not in name:
             assert "AMAZON.YesIntent" not in intents, name
@@ -147,7 +163,7 @@ def test_human_affirmations_are_yes_and_refusals_never_are(capsys):
 @pytest.mark.parametrize("text", ["yes", "yeah order it", "that's right", "yes please",
                                   "sounds good", "go ahead and order it", "yes it's confirmed",
                                   "yeah that's right", "yep, that's the one", "okay", "ok",
-                                  "nah yeah, sweet as", "why not, order it"])
+                                  "sweet as", "why not, order it"])
 def test_clear_assent_is_yes(text):
     assert judge(normalize(text)) == "yes"
 
@@ -164,8 +180,12 @@ def test_clear_refusal_is_no(text):
                                   "yeah but not now", "yes wait", "what?",
                                   "maybe later", "yes, no, wait", "is it a good deal?",
                                   "how much is it", "good question", "no, yes",
-                                  "i don't know", "can't say"])
+                                  "i don't know", "can't say", "nah yeah", "yes know",
+                                  "it's up to you", "half of it, yes"])
 def test_hedged_mixed_or_unrelated_is_never_yes(text):
+    """Mixed answers ask again, regional ones too ("nah yeah" is a yes to some Australians
+    and a muddle to a writer from elsewhere: asking again costs a turn, a wrong yes an
+    order)."""
     assert judge(normalize(text)) != "yes"
 
 
@@ -258,6 +278,7 @@ def test_second_readings_only_for_the_shop(matcher, text, intent):
     ("yes, stop asking and order it", "AMAZON.NoIntent"),
     ("let me confirm and tell you", "AMAZON.FallbackIntent"),
     ("absolutely not, my dad would go spare", "AMAZON.NoIntent"),
+    ("half of it, yes", "AMAZON.FallbackIntent"),
     ("no, wait, yes", "AMAZON.FallbackIntent"),
 ])
 def test_typed_answers_are_judged_clause_by_clause(matcher, text, intent):

@@ -40,7 +40,14 @@ from voice_local.classifier import (
     command_words,
     context_words,
 )
-from voice_local.slot_finder import ITEM, NUMBER, PLACEHOLDERS, Found, SlotFinder
+from voice_local.slot_finder import (
+    ITEM,
+    NUMBER,
+    PLACEHOLDERS,
+    QUANTITY_WORDS,
+    Found,
+    SlotFinder,
+)
 from voice_local.sound_alike import SoundAlikes
 from voice_local.text import (
     clauses,
@@ -351,6 +358,7 @@ class IntentMatcher:
             if judge(part) == other or is_hedged(part) or asks_back(part) or any(
                     w in hedges() or w in cancelling_words() or w in _YES_NO_WORDS - same
                     or (verdict == "no" and w in assent_words()) or w.isdigit()
+                    or w in QUANTITY_WORDS
                     or w in _SMALL_TALK_STOPS
                     for w in words):
                 return False
