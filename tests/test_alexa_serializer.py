@@ -133,7 +133,7 @@ def test_a_request_with_a_wrong_type_somewhere_fails_as_the_sdk_fails():
     assert _deserialized(PLANNED, "{not json") is SerializationException
 
 
-@settings(SETTINGS, max_examples=300)
+@settings(SETTINGS, max_examples=200)
 @given(body=envelopes())
 def test_random_envelopes_come_out_the_same(body):
     _same(json.dumps(body, allow_nan=True))
