@@ -9,7 +9,19 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, Integer, String, case, event, func, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    case,
+    event,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
@@ -86,6 +98,11 @@ def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_LOCKED_ACCOUNTS, None)
 
 
+_FIND_ACCOUNT = select(Account).where(Account.user_id == bindparam("user_id"))
+_LOCK_ACCOUNT = _FIND_ACCOUNT.with_for_update().execution_options(populate_existing=True)
+"""Built once: every Alexa turn runs one (building a statement costs as much as running it)."""
+
+
 def find_account(session: Session, user_id: str, *, lock: bool = False) -> Account | None:
     """The account of ``user_id``, or None. With ``lock`` the row stays locked until the
     transaction ends, so two speakers on one account take turns (PostgreSQL; SQLite's
@@ -93,10 +110,7 @@ def find_account(session: Session, user_id: str, *, lock: bool = False) -> Accou
     loaded = session.info.get(_LOCKED_ACCOUNTS, {})
     if user_id in loaded:  # locked earlier in this transaction: what it holds is current
         return loaded[user_id]
-    query = select(Account).where(Account.user_id == user_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    account = session.scalar(query)
+    account = session.scalar(_LOCK_ACCOUNT if lock else _FIND_ACCOUNT, {"user_id": user_id})
     if lock and account is not None:
         session.info.setdefault(_LOCKED_ACCOUNTS, {})[user_id] = account
     return account

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, func, select
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill import money
@@ -403,7 +403,7 @@ def _spec_names(spec: ItemSpec) -> list[tuple[str, str]]:
 
 def get_item(session: Session, sku: str) -> CatalogItem:
     """The item with ``sku``, or NotFound."""
-    item = session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+    item = find_item(session, sku)
     if item is None:
         raise NotFound(f"no catalog item with sku {sku!r}")
     return item
@@ -411,7 +411,11 @@ def get_item(session: Session, sku: str) -> CatalogItem:
 
 def find_item(session: Session, sku: str) -> CatalogItem | None:
     """The item with ``sku``, or None."""
-    return session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+    return session.scalar(_BY_SKU, {"sku": sku})
+
+
+_BY_SKU = select(CatalogItem).where(CatalogItem.sku == bindparam("sku"))
+"""Built once (every item request runs it)."""
 
 
 def list_items(session: Session, *, reorderable_only: bool = False) -> list[CatalogItem]:

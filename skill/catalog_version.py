@@ -50,7 +50,11 @@ class CatalogChange(Base):
 
 def current_version(session: Session) -> int:
     """The catalog's version as this transaction sees it."""
-    return session.scalar(select(CatalogState.version).where(CatalogState.id == 1)) or 0
+    return session.scalar(_CURRENT_VERSION) or 0
+
+
+_CURRENT_VERSION = select(CatalogState.version).where(CatalogState.id == 1)
+"""Built once (every Alexa turn that resolves an item runs it)."""
 
 
 def changes_between(session: Session, since: int, upto: int) -> dict[int, set[str | None]]:

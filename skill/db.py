@@ -6,6 +6,7 @@ committed only if the whole operation succeeds.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,12 @@ from sqlalchemy.types import TypeDecorator
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
+log = logging.getLogger(__name__)
+
 DB_URL_ENV = "VOICECART_DB_URL"
+SQLITE_SYNCHRONOUS = "voicecart_sqlite_synchronous"
+"""Execution option (and connection info key): SQLite's ``PRAGMA synchronous`` for the
+transaction a connection begins, ``FULL`` (the default) or ``NORMAL``."""
 
 
 def utcnow() -> datetime:
@@ -90,13 +96,21 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url and "mode=memory" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
+            _record.info[SQLITE_SYNCHRONOUS] = "FULL"  # type: ignore[attr-defined]
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection: object) -> None:
+        def _sqlite_begin(connection: Connection) -> None:
+            # The safety level can only change outside a transaction: chosen here, before
+            # BEGIN, per transaction (FULL unless the caller asked otherwise).
+            wanted = connection.get_execution_options().get(SQLITE_SYNCHRONOUS, "FULL")
+            if connection.connection.info.get(SQLITE_SYNCHRONOUS) != wanted:
+                connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+                connection.connection.info[SQLITE_SYNCHRONOUS] = wanted
             # IMMEDIATE: writers queue on the busy timeout instead of failing later when a
             # read lock cannot be upgraded.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -208,7 +222,8 @@ def commit_without_waiting_if_unwritten(session: Session) -> bool:
     """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk
     if it wrote nothing through the ORM (only bookkeeping such as a request fingerprint,
     which is worthless after a crash anyway); PostgreSQL stays consistent either way. True
-    when relaxed. SQLite cannot change its safety level inside a transaction: unchanged."""
+    when relaxed. SQLite cannot change its safety level inside a transaction: unchanged
+    (``light_transaction`` chooses it before BEGIN)."""
     if session.info.get(WROTE):
         return False
     connection = session.connection()
@@ -216,6 +231,44 @@ def commit_without_waiting_if_unwritten(session: Session) -> bool:
         return False
     connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
     return True
+
+
+def _sync_sqlite_wal(session: Session) -> None:
+    """Make every transaction committed so far durable: a commit at ``synchronous=FULL``
+    syncs the whole WAL, and with it the frames earlier commits at NORMAL left unsynced
+    (frames a checkpoint took were synced before it). It needs a frame of its own to
+    write: page 1, rewritten with its ``user_version`` unchanged."""
+    with session.begin():
+        connection = session.connection(execution_options={SQLITE_SYNCHRONOUS: "FULL"})
+        version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+        connection.exec_driver_sql(f"PRAGMA user_version={version}")
+
+
+@contextmanager
+def light_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work (as ``transaction``) whose commit waits for the disk only if it wrote
+    more than bookkeeping (``WROTE``): an Alexa turn, which always records its request.
+
+    PostgreSQL: ``synchronous_commit`` off for that commit. SQLite (WAL): the transaction
+    runs at ``synchronous=NORMAL`` (its commit does not sync; the database stays consistent,
+    a power loss may undo the last commits); if it wrote an order, a cart or an account,
+    a commit at FULL follows before this returns (``_sync_sqlite_wal``), so nothing that
+    mattered is answered before it is on the disk.
+    """
+    with sessions() as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        with session.begin():
+            if sqlite:
+                session.connection(execution_options={SQLITE_SYNCHRONOUS: "NORMAL"})
+            yield session
+            wrote = bool(session.info.get(WROTE))
+            if not sqlite:
+                commit_without_waiting_if_unwritten(session)
+        if sqlite and wrote:
+            try:
+                _sync_sqlite_wal(session)
+            except Exception:  # committed and answered as such; synced by a later commit
+                log.exception("could not sync SQLite's WAL after a turn that wrote")
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     update,
@@ -187,11 +188,15 @@ def quote(store: StoreSettings, items: list[tuple[CatalogItem, int]],
 
 def last_ordered_quantity(session: Session, account: Account, item: CatalogItem) -> int | None:
     """How many of ``item`` the account's most recent order of it had, or None."""
-    return session.scalar(
-        select(OrderLine.quantity).join(Order)
-        .where(Order.account_id == account.id, OrderLine.item_id == item.id,
-               Order.status.in_(ACTIVE_STATUSES))
-        .order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
+    return session.scalar(_LAST_QUANTITY, {"account_id": account.id, "item_id": item.id})
+
+
+_LAST_QUANTITY = (
+    select(OrderLine.quantity).join(Order)
+    .where(Order.account_id == bindparam("account_id"), OrderLine.item_id == bindparam("item_id"),
+           Order.status.in_(ACTIVE_STATUSES))
+    .order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
+"""Built once (every reorder runs it)."""
 
 
 def quote_reorder(session: Session, store: StoreSettings, account: Account, item: CatalogItem,

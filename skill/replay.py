@@ -43,6 +43,12 @@ def fingerprint(signature: str, body: bytes) -> str:
     return hashlib.sha256(signature.encode() + b"\n" + body).hexdigest()
 
 
+_RECORD = {dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(SeenRequest.__table__)
+           .on_conflict_do_nothing().returning(SeenRequest.__table__.c.fingerprint)
+           for dialect in (postgresql, sqlite)}
+"""The fingerprint's INSERT, built once per dialect (every verified turn runs one)."""
+
+
 class ReplayGuard:
     """Records fingerprints and says whether a request was seen before."""
 
@@ -53,12 +59,10 @@ class ReplayGuard:
     def first_delivery(self, session: Session, print_: str, stamped: datetime) -> bool:
         """Record the request (timestamp ``stamped``) in ``session``'s transaction; False if
         it was recorded before (a replay)."""
-        dialect = session.get_bind().dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            SeenRequest.__table__)
-        statement = insert.values(fingerprint=print_, expires_at=stamped + WINDOW) \
-            .on_conflict_do_nothing().returning(SeenRequest.__table__.c.fingerprint)
-        inserted = session.connection().execute(statement).first() is not None
+        connection = session.connection()
+        statement = _RECORD.get(connection.dialect.name, _RECORD["sqlite"])
+        inserted = connection.execute(statement, {
+            "fingerprint": print_, "expires_at": stamped + WINDOW}).first() is not None
         self._purge(session)
         return inserted
 

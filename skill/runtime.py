@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from skill.db import (
-    commit_without_waiting_if_unwritten,
+    light_transaction,
     make_engine,
     resolve_db_url,
     schema_revision,
@@ -80,13 +80,12 @@ class Runtime:
         """One transaction for a whole request: every ``transaction()`` opened while it lasts
         (by interceptors, handlers, the resolver) joins it, so a turn begins and commits once.
         """
-        with transaction(self.sessions) as session:
+        with light_transaction(self.sessions) as session:
             token = _turn.set((self, session))
             try:
                 yield session
             finally:
                 _turn.reset(token)
-            commit_without_waiting_if_unwritten(session)
 
     def seed_demo(self) -> bool:
         """Load the demo catalog and account if the catalog is empty."""

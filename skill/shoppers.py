@@ -14,7 +14,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import generate_password_hash
 
@@ -277,7 +277,11 @@ def remove_address(session: Session, household: Household, address_id: int) -> N
 
 def household_of(session: Session, account: Account) -> Household | None:
     """The household whose purchase account ``account`` is (None for other accounts)."""
-    return session.scalar(select(Household).where(Household.account_id == account.id))
+    return session.scalar(_HOUSEHOLD_OF, {"account_id": account.id})
+
+
+_HOUSEHOLD_OF = select(Household).where(Household.account_id == bindparam("account_id"))
+"""Built once (every Alexa turn runs it)."""
 
 
 def default_address(session: Session, account: Account) -> Address | None:

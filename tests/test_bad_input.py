@@ -13,6 +13,7 @@ from ask_sdk_model import Response as SdkResponse
 from ask_sdk_model.ui import SsmlOutputSpeech
 from flask import Flask
 
+from skill.alexa.serializer import PlannedSerializer
 from skill.audit import record_attempt
 from skill.web import AppConfig, create_app
 from skill.web.alexa import MAX_RESPONSE_BYTES, alexa_blueprint
@@ -265,6 +266,8 @@ def test_the_audit_limit_is_refused_below_one_and_capped(console_app, api_token,
 
 class _ChattySkill:
     """A skill whose answer is far over Alexa's limit."""
+
+    serializer = PlannedSerializer()  # as every skill ``build_skill`` makes
 
     def invoke(self, envelope, context=None):
         speech = "<speak>" + "bla " * 10000 + "</speak>"

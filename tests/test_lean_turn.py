@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from skill import verification
 from skill.runtime import Runtime
@@ -137,6 +137,44 @@ def test_only_a_turn_that_wrote_nothing_commits_without_waiting_for_the_disk(run
     dialog.intent("AMAZON.YesIntent")  # an order: its commit waits for the disk
     assert "is placed" in dialog.speech
     assert not any("synchronous_commit" in s for s in seen)
+
+
+def test_on_sqlite_only_a_turn_that_wrote_an_order_waits_for_the_disk(runtime, ca, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite's safety level")
+    client = _app(runtime, ca)
+    dialog = Dialog(lambda body: _post(client, ca, body).get_json(), user_id="demo")
+    seen, levels = _statements(runtime), []
+    event.listen(runtime.engine, "commit", lambda conn: levels.append(
+        (conn.connection.driver_connection.execute("PRAGMA synchronous").fetchone()[0],
+         any(s.startswith("PRAGMA user_version=") for s in seen))))
+    dialog.intent("ReorderIntent", Item="coffee pods")  # a question: only bookkeeping
+    assert "Should I order" in dialog.speech
+    assert levels == [(1, False)]  # NORMAL: the commit does not sync
+    levels.clear(), seen.clear()
+    dialog.intent("AMAZON.YesIntent")  # an order: a commit at FULL syncs the WAL before
+    assert "is placed" in dialog.speech  # the answer (and the order with it)
+    assert levels == [(1, False), (2, True)]
+    levels.clear()
+    with runtime.transaction() as session:  # anything else: FULL, as always
+        session.execute(text("UPDATE accounts SET email = email"))
+    assert levels == [(2, True)]
+
+
+def test_the_sync_after_a_turn_writes_a_frame_of_its_own(runtime, backend):
+    import sqlite3
+
+    if backend != "sqlite":
+        pytest.skip("SQLite's WAL")
+    from skill.db import _sync_sqlite_wal
+
+    path = runtime.engine.url.database
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # an empty WAL
+        with runtime.sessions() as session:
+            _sync_sqlite_wal(session)
+        busy, frames, _ = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and frames >= 1  # a commit with nothing to write would sync nothing
 
 
 def test_fingerprints_out_of_the_window_are_purged(runtime):

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
@@ -51,7 +50,6 @@ class LocalConversation:
             index = runtime.resolver.index(session)
             categories = sorted({item.category for item in list_items(session)})
         self.matcher = IntentMatcher(index, categories, locale)
-        self._serializer = DefaultSerializer()
         self.session_id: str | None = None
         self.attributes: dict = {}
 
@@ -72,12 +70,12 @@ class LocalConversation:
                 "request": request}
         if self.person:
             body["context"]["System"]["person"] = {"personId": self.person}
-        envelope = self._serializer.deserialize(json.dumps(body), RequestEnvelope)
+        envelope = self.skill.serializer.deserialize(json.dumps(body), RequestEnvelope)
         # What was heard goes with the turn (Alexa sends no transcript; the local loop can):
         # the skill keeps it, masked, where it did not understand.
         context = {"channel": "local", "heard": text,
                    "guess": match.guess if match is not None else None}
-        response = self._serializer.serialize(self.skill.invoke(envelope, context=context))
+        response = self.skill.serializer.serialize(self.skill.invoke(envelope, context=context))
         self.attributes = response.get("sessionAttributes") or {}
         if response.get("response", {}).get("shouldEndSession") is not False:
             self.session_id = None

@@ -22,6 +22,7 @@ from skill.alexa.linking import (
     ProactiveSubscriptionHandler,
 )
 from skill.alexa.listening import TranscriptInterceptor
+from skill.alexa.serializer import PlannedSerializer
 from skill.alexa.shopping import SHOPPING_HANDLERS
 from skill.runtime import Runtime
 
@@ -54,4 +55,6 @@ def build_skill(runtime: Runtime, skill_id: str | None = None, *,
     builder.add_global_response_interceptor(HistoryEntitiesInterceptor())
     builder.add_global_response_interceptor(logging_interceptor)
     builder.add_global_response_interceptor(TranscriptInterceptor())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = PlannedSerializer()  # where the SDK and its web adapters look for it
+    return skill

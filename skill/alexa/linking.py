@@ -74,7 +74,9 @@ class LinkingInterceptor(AbstractRequestInterceptor):
                 account_id = getattr(user, "user_id", None)
                 # Locked and kept for the turn: the account interceptor reads it from there.
                 account = find_account(session, account_id, lock=True) if account_id else None
-                household = household_of(session, account) if account else None
+                # Its household matters only to a recognized voice (read only then).
+                household = household_of(session, account) if account and person and writes \
+                    else None
             if writes and person and household is not None:
                 note_person(session, household, person)
 

@@ -7,7 +7,6 @@ import logging
 from contextlib import nullcontext
 
 from ask_sdk_core.exceptions import AskSdkException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Response, jsonify, request
@@ -29,8 +28,6 @@ TOO_LONG_SPEECH = ("Sorry, my answer came out too long to say. To hear where thi
                    "ask: what's in my cart, or where is my order.")
 """Said instead of a response over the limit (the prompt ``error.too_long`` when a locale has
 one): it must not claim that nothing was ordered, since the turn may have placed an order."""
-
-_serializer = DefaultSerializer()
 
 
 class _Replayed(Exception):
@@ -92,7 +89,7 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
         elif skill_id and application_id(payload) != skill_id:
             return _bad_request("request is for another skill")
         try:
-            envelope = _serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
+            envelope = skill.serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
         except Exception as exc:  # the SDK raises several kinds; their messages quote the body
             log.warning("malformed Alexa request (%s)", type(exc).__name__)
             return _bad_request("malformed Alexa request")
@@ -108,7 +105,7 @@ def alexa_blueprint(skill: CustomSkill, verifier: RequestVerifier | None,
                 response = skill.invoke(envelope, context={"channel": "alexa"})
             # Serialized after the commit: row locks (an item's stock) are held no longer
             # than the turn's own work.
-            encoded = json.dumps(_serializer.serialize(response)).encode()
+            encoded = json.dumps(skill.serializer.serialize(response)).encode()
         except _Replayed:
             return _bad_request("request was already received")
         except AskSdkException as exc:
