@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +35,9 @@ from tests.test_serve import free_port  # noqa: E402
 from tests.test_skill_dialogs import give_history  # noqa: E402
 
 USERS = 64
+BARE_GUNICORN: list[str] = []
+"""gunicorn options for the bare app beyond worker count and bind: the same as
+``voicecart serve`` uses (``skill.web.server``)."""
 
 
 def seed(db_url: str) -> None:
@@ -90,31 +94,38 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
+    """``args.runs`` back-to-back pairs (the dialog, then bare Flask) on one seeded database;
+    the medians are reported, each pair's ratio and the load average beside them."""
     seed(db_url)
-    port = free_port()
-    voicecart = serve([sys.executable, "-c", "from skill.cli import main; main()", "--db",
-                       db_url, "serve", "--no-verify", "--no-demo", "--workers",
-                       str(args.workers), "--port", str(port)],
-                      f"http://127.0.0.1:{port}/health",
-                      {"VOICECART_REPEAT_ORDER_DAYS": "0", "VOICECART_SKILL_ID": ""})
-    try:
-        dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
-    finally:
-        stop(voicecart)
+    runs = []
+    for _ in range(args.runs):
+        load = os.getloadavg()[0]
+        port = free_port()
+        voicecart = serve([sys.executable, "-c", "from skill.cli import main; main()", "--db",
+                           db_url, "serve", "--no-verify", "--no-demo", "--workers",
+                           str(args.workers), "--port", str(port)],
+                          f"http://127.0.0.1:{port}/health",
+                          {"VOICECART_REPEAT_ORDER_DAYS": "0", "VOICECART_SKILL_ID": ""})
+        try:
+            dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+        finally:
+            stop(voicecart)
+        port = free_port()
+        bare = serve([sys.executable, "-m", "gunicorn", *BARE_GUNICORN, "-w", str(args.workers),
+                      "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
+                     f"http://127.0.0.1:{port}/alexa", {})
+        try:
+            baseline = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+        finally:
+            stop(bare)
+        runs.append({"dialog": dialog, "bare": baseline, "load": load,
+                     "ratio": baseline["rps"] / dialog["rps"]})
     engine = create_engine(db_url)
     with engine.connect() as connection:
         placed = connection.scalar(select(func.count()).select_from(Order)
-                                   .where(Order.idempotency_key.like("bench.request.%")))
+                                   .where(Order.idempotency_key.contains("bench.request.")))
     engine.dispose()
-    port = free_port()
-    bare = serve([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
-                  f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
-                 f"http://127.0.0.1:{port}/alexa", {})
-    try:
-        baseline = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
-    finally:
-        stop(bare)
-    return {"database": name, "dialog": dialog, "bare": baseline, "orders": placed}
+    return {"database": name, "runs": runs, "orders": placed}
 
 
 def postgres_url() -> str:
@@ -137,6 +148,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--runs", type=int, default=1,
+                        help="Back-to-back dialog/bare pairs per database; medians reported.")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: bash scripts/setup.sh installs it")
@@ -147,16 +160,27 @@ def main() -> None:
         if args.only in (None, "postgresql"):
             results.append(measure("PostgreSQL", postgres_url(), args))
     print(f"gunicorn {args.workers} workers, wrk 2 threads x {args.connections} connections, "
-          f"{args.seconds} s each; a dialog is two requests")
+          f"{args.seconds} s each; a dialog is two requests; {args.runs} run(s) of each, "
+          "back to back")
     for r in results:
-        d, b = r["dialog"], r["bare"]
-        print(f"{r['database']:<10} dialog: {d['rps']:7.1f} req/s  p50 {d['p50_ms']:6.2f} ms  "
-              f"p99 {d['p99_ms']:7.2f} ms  errors {d['errors'] + d['non_2xx']}  "
-              f"orders placed {r['orders']} ({r['orders'] / d['seconds']:.1f}/s)")
-        print(f"{'':<10} bare:   {b['rps']:7.1f} req/s  p50 {b['p50_ms']:6.2f} ms  "
-              f"p99 {b['p99_ms']:7.2f} ms  -> dialog throughput is 1/{b['rps'] / d['rps']:.1f}"
-              f" of bare Flask")
-
+        for n, run in enumerate(r["runs"], 1):
+            d, b = run["dialog"], run["bare"]
+            print(f"{r['database']:<10} run {n}, load average {run['load']:.2f}: dialog "
+                  f"{d['rps']:7.1f} req/s  p50 {d['p50_ms']:6.2f} ms  p99 {d['p99_ms']:7.2f} ms  "
+                  f"errors {d['errors'] + d['non_2xx']}  asked {d['asked']}  placed "
+                  f"{d['placed']} ({d['placed'] / d['seconds']:.1f}/s); bare {b['rps']:7.1f} "
+                  f"req/s  p50 {b['p50_ms']:5.2f} ms  p99 {b['p99_ms']:6.2f} ms; 1/"
+                  f"{run['ratio']:.1f}")
+        d = {key: median(run["dialog"][key] for run in r["runs"])
+             for key in ("rps", "p50_ms", "p99_ms")}
+        orders_per_s = median(run["dialog"]["placed"] / run["dialog"]["seconds"]
+                              for run in r["runs"])
+        print(f"{r['database']:<10} median: dialog {d['rps']:.1f} req/s  p50 {d['p50_ms']:.2f} ms  "
+              f"p99 {d['p99_ms']:.2f} ms  orders {orders_per_s:.1f}/s; bare "
+              f"{median(run['bare']['rps'] for run in r['runs']):.1f} req/s; dialog throughput "
+              f"1/{median(run['ratio'] for run in r['runs']):.1f} of bare Flask; load average "
+              f"{median(run['load'] for run in r['runs']):.2f}; orders in the database "
+              f"{r['orders']}")
 
 if __name__ == "__main__":
     main()
