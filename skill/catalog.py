@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, func, se
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill import money
-from skill.db import Base, UTCDateTime, utcnow
+from skill.db import Base, UTCDateTime, read_once, utcnow
 from skill.errors import InvalidInput, NotFound
 from skill.speech import plural
 
@@ -402,16 +402,17 @@ def _spec_names(spec: ItemSpec) -> list[tuple[str, str]]:
 
 
 def get_item(session: Session, sku: str) -> CatalogItem:
-    """The item with ``sku``, or NotFound."""
-    item = session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+    """The item with ``sku``, or NotFound. Read once a transaction (``read_once``)."""
+    item = find_item(session, sku)
     if item is None:
         raise NotFound(f"no catalog item with sku {sku!r}")
     return item
 
 
 def find_item(session: Session, sku: str) -> CatalogItem | None:
-    """The item with ``sku``, or None."""
-    return session.scalar(select(CatalogItem).where(CatalogItem.sku == sku))
+    """The item with ``sku``, or None. Read once a transaction (``read_once``)."""
+    return read_once(session, ("item", sku), lambda: session.scalar(
+        select(CatalogItem).where(CatalogItem.sku == sku)))
 
 
 def list_items(session: Session, *, reorderable_only: bool = False) -> list[CatalogItem]:

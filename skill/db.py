@@ -7,14 +7,17 @@ committed only if the whole operation succeeds.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import platformdirs
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     ORMExecuteState,
@@ -22,12 +25,14 @@ from sqlalchemy.orm import (
     SessionTransaction,
     sessionmaker,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 DB_URL_ENV = "VOICECART_DB_URL"
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -99,7 +104,46 @@ def make_engine(url: str | None = None) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 10.0
+"""A pooled connection unused for longer is checked with a query before it is handed out."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip on every checkout.
+
+    ``pool_pre_ping`` would ask the server ``SELECT 1`` before every turn; a busy worker's
+    connection was in use moments ago, so only one idle for ``PING_AFTER_IDLE_S`` is asked
+    (a server restart or an idle-connection timeout meanwhile is what the ping catches). A
+    connection that fails the ping is replaced before the turn sees it. One that dies while
+    in use (a restart during a busy moment) fails that turn, which rolls back and answers
+    with an apology; SQLAlchemy then invalidates the pool, so the next turn reconnects.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_from(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["voicecart_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry,
+              _proxy: object) -> None:
+        idle_since = record.info.get("voicecart_idle_since")  # None: connected just now
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()  # end the ping's transaction: the turn begins afresh
+        except Exception as exc:
+            # The pool discards this connection and hands out a new one (up to three tries).
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 INITIAL_REVISION = "0001"
@@ -183,8 +227,36 @@ WROTE = "voicecart_wrote"
 """``Session.info`` key: the transaction wrote through the ORM (a flush or a bulk statement)."""
 
 
+_READS = "voicecart_reads"
+"""``Session.info`` key: results of reads kept by ``read_once``."""
+
+
+def read_once(session: Session, key: tuple, read: Callable[[], T]) -> T:
+    """``read()``, or what it returned earlier in this transaction if nothing was written
+    since: a read several steps of one turn make (the household, the item of a sku) costs one
+    round trip. Anything that could change the answer forgets every kept result: a flush, an
+    ORM bulk write, a rollback to a savepoint, the end of the transaction. With changes
+    pending (which autoflush would write before a query), it reads afresh."""
+    if session.new or session.dirty or session.deleted:
+        return read()
+    kept = session.info.setdefault(_READS, {})
+    if key not in kept:
+        kept[key] = read()
+    return kept[key]
+
+
+def _forget_reads(session: Session) -> None:
+    session.info.pop(_READS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _previous: SessionTransaction) -> None:
+    _forget_reads(session)
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: object) -> None:
+    _forget_reads(session)
     # Rows a class marks as bookkeeping (``bookkeeping = True``: a dialog event for the
     # merchant's insights) are worth no wait for the disk; anything else is.
     changed = [*session.new, *session.dirty, *session.deleted]
@@ -196,11 +268,13 @@ def _flushed(session: Session, _context: object) -> None:
 def _bulk_write(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[WROTE] = True
+        _forget_reads(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
+    if transaction.parent is None:  # a savepoint released keeps them (rolled back: above)
+        _forget_reads(session)
         session.info.pop(WROTE, None)
 
 
