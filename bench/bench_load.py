@@ -4,7 +4,9 @@ a bare Flask JSON endpoint under the same gunicorn settings, measured in the sam
 
 Verification is off for the load (wrk cannot sign requests; ``bench_endpoint.py`` measures
 its cost). The repeat-order question is off (``VOICECART_REPEAT_ORDER_DAYS=0``) so that every
-"yes" places an order. Run: ``python bench/bench_load.py [--seconds 10] [--workers 2]``.
+"yes" places an order. Also reported: the CPU a request costs (the server's processes, and
+on PostgreSQL the database server's), which other jobs on a shared machine disturb far less
+than throughput and latency. Run: ``python bench/bench_load.py [--runs 3] [--workers 2]``.
 PostgreSQL comes from ``scripts/postgres.sh`` (started if needed).
 """
 
@@ -63,7 +65,47 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"{url} never answered")
 
 
-def run_wrk(url: str, seconds: int, connections: int) -> dict:
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user + system) used so far by the processes ``roots`` and all their
+    descendants that are still running (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, list(roots)
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+def postmaster(db_url: str) -> list[int]:
+    """The PostgreSQL server's main process (its backends are its children), if local."""
+    if not db_url.startswith("postgresql"):
+        return []
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            data = connection.scalar(text("SHOW data_directory"))
+        return [int((Path(data) / "postmaster.pid").read_text().split()[0])]
+    except Exception:  # not ours to read (another user's server): not counted
+        return []
+    finally:
+        engine.dispose()
+
+
+def run_wrk(url: str, seconds: int, connections: int, processes: list[int]) -> dict:
+    """wrk's figures, and the CPU the ``processes`` (server, database) used per request."""
+    used = cpu_seconds(processes)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", str(ROOT / "bench/reorder_dialog.lua"), url],
                          capture_output=True, text=True, check=True,
@@ -71,6 +113,7 @@ def run_wrk(url: str, seconds: int, connections: int) -> dict:
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK_JSON "))
     result = json.loads(line[len("WRK_JSON "):])
     result["rps"] = result["requests"] / result["seconds"]
+    result["cpu_ms"] = (cpu_seconds(processes) - used) * 1000 / max(result["requests"], 1)
     return result
 
 
@@ -97,6 +140,7 @@ def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
     """``args.runs`` back-to-back pairs (the dialog, then bare Flask) on one seeded database;
     the medians are reported, each pair's ratio and the load average beside them."""
     seed(db_url)
+    database = postmaster(db_url)
     runs = []
     for _ in range(args.runs):
         load = os.getloadavg()[0]
@@ -107,7 +151,8 @@ def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
                           f"http://127.0.0.1:{port}/health",
                           {"VOICECART_REPEAT_ORDER_DAYS": "0", "VOICECART_SKILL_ID": ""})
         try:
-            dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+            dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections,
+                             [voicecart.pid, *database])
         finally:
             stop(voicecart)
         port = free_port()
@@ -115,7 +160,8 @@ def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
                       "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
                      f"http://127.0.0.1:{port}/alexa", {})
         try:
-            baseline = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections)
+            baseline = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections,
+                               [bare.pid])
         finally:
             stop(bare)
         runs.append({"dialog": dialog, "bare": baseline, "load": load,
@@ -170,7 +216,8 @@ def main() -> None:
                   f"errors {d['errors'] + d['non_2xx']}  asked {d['asked']}  placed "
                   f"{d['placed']} ({d['placed'] / d['seconds']:.1f}/s); bare {b['rps']:7.1f} "
                   f"req/s  p50 {b['p50_ms']:5.2f} ms  p99 {b['p99_ms']:6.2f} ms; 1/"
-                  f"{run['ratio']:.1f}")
+                  f"{run['ratio']:.1f}; CPU a request: dialog {d['cpu_ms']:.2f} ms (server + "
+                  f"database), bare {b['cpu_ms']:.2f} ms")
         d = {key: median(run["dialog"][key] for run in r["runs"])
              for key in ("rps", "p50_ms", "p99_ms")}
         orders_per_s = median(run["dialog"]["placed"] / run["dialog"]["seconds"]
@@ -179,8 +226,10 @@ def main() -> None:
               f"p99 {d['p99_ms']:.2f} ms  orders {orders_per_s:.1f}/s; bare "
               f"{median(run['bare']['rps'] for run in r['runs']):.1f} req/s; dialog throughput "
               f"1/{median(run['ratio'] for run in r['runs']):.1f} of bare Flask; load average "
-              f"{median(run['load'] for run in r['runs']):.2f}; orders in the database "
-              f"{r['orders']}")
+              f"{median(run['load'] for run in r['runs']):.2f}; CPU a request: dialog "
+              f"{median(run['dialog']['cpu_ms'] for run in r['runs']):.2f} ms, bare "
+              f"{median(run['bare']['cpu_ms'] for run in r['runs']):.2f} ms; orders in the "
+              f"database {r['orders']}")
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from skill import db  # noqa: E402
 from skill.runtime import Runtime  # noqa: E402
 from skill.web import AppConfig, create_app  # noqa: E402
 from tests.test_skill_dialogs import give_history  # noqa: E402
@@ -63,6 +64,14 @@ class Recorder:
         # first statement of a transaction, COMMIT and ROLLBACK by the DBAPI connection.
         for name, text in (("begin", "BEGIN"), ("commit", "COMMIT"), ("rollback", "ROLLBACK")):
             event.listen(engine, name, lambda conn, _text=text: record(_text))
+        # Savepoints PostgreSQL gets only when something inside them writes (skill.db).
+        send = db.send_savepoint_now
+
+        def _sent(cursor, name: str) -> None:  # noqa: ANN001
+            record(f"SAVEPOINT {name}")
+            send(cursor, name)
+
+        db.send_savepoint_now = _sent
         if engine.pool._pre_ping:  # a liveness query on every checkout, before the turn's own
             event.listen(engine.pool, "checkout",
                          lambda *args: record("SELECT 1 -- the pool's pre-ping"))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import platformdirs
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -106,6 +106,7 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     engine = create_engine(url)
     _ping_when_idle(engine)
+    _savepoints_when_needed(engine)
     return engine
 
 
@@ -148,6 +149,100 @@ def _ping_when_idle(engine: Engine) -> None:
 
 INITIAL_REVISION = "0001"
 """The schema as it was before migrations existed (databases made by ``create_all``)."""
+
+
+_PENDING = "voicecart_savepoints"
+"""``Connection.info`` key: the savepoints opened, each ``[name, sent to the server]``."""
+
+
+class SavepointLost(RuntimeError):
+    """A statement failed inside a savepoint that was never sent: nothing can be undone to
+    it, so the transaction cannot go on (it rolls back whole)."""
+
+
+def send_savepoint_now(cursor: DBAPICursor, name: str) -> None:
+    """Send a savepoint held back by ``_savepoints_when_needed`` (on the cursor of the
+    statement it must precede). A module function so that ``bench/turn_sql.py`` can count."""
+    cursor.execute(f"SAVEPOINT {name}")
+
+
+def _savepoints_when_needed(engine: Engine) -> None:
+    """Send a savepoint to PostgreSQL only once something inside it writes.
+
+    A turn opens several savepoints (``Runtime.transaction`` inside ``Runtime.turn``: each
+    part of the turn is undone alone if it fails), and each costs two round trips (SAVEPOINT,
+    RELEASE), though most parts only read. A savepoint stays a note on the connection until
+    a statement other than a SELECT runs inside it; then it, and any savepoint around it not
+    sent yet, goes first. Releasing or rolling back to one never sent costs nothing, since
+    nothing in it changed anything (a SELECT ... FOR UPDATE keeps its lock until the end of
+    the transaction instead). Should a statement fail inside a savepoint never sent,
+    PostgreSQL's transaction is aborted and rolling back to the savepoint cannot repair it:
+    that raises ``SavepointLost`` and the transaction rolls back whole.
+    """
+    dialect = engine.dialect
+    send_release = dialect.do_release_savepoint
+    send_rollback_to = dialect.do_rollback_to_savepoint
+
+    def pending(connection: Connection) -> list[list]:
+        return connection.info.setdefault(_PENDING, [])
+
+    def do_savepoint(connection: Connection, name: str) -> None:
+        pending(connection).append([name, False])
+
+    def _pop(connection: Connection, name: str) -> bool:
+        """Forget ``name`` (and any savepoint opened inside it); whether it was sent."""
+        stack = pending(connection)
+        names = [entry[0] for entry in stack]
+        if name not in names:  # not one of ours: let the server judge it
+            return True
+        sent = stack[names.index(name)][1]
+        del stack[names.index(name):]
+        return sent
+
+    def do_release_savepoint(connection: Connection, name: str) -> None:
+        if _pop(connection, name):
+            send_release(connection, name)
+
+    def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
+        failed = connection.info.pop("voicecart_failed_unsent", False)
+        if _pop(connection, name):
+            send_rollback_to(connection, name)
+        elif failed:
+            raise SavepointLost("a statement failed inside a savepoint never sent")
+
+    dialect.do_savepoint = do_savepoint  # type: ignore[method-assign]
+    dialect.do_release_savepoint = do_release_savepoint  # type: ignore[method-assign]
+    dialect.do_rollback_to_savepoint = do_rollback_to_savepoint  # type: ignore[method-assign]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _send_first(connection: Connection, cursor: DBAPICursor, statement: str,
+                    *_args: object) -> None:
+        stack = connection.info.get(_PENDING)
+        if not stack or not any(not sent for _name, sent in stack) \
+                or statement.lstrip()[:6].upper() == "SELECT":
+            return
+        for entry in stack:
+            if not entry[1]:
+                send_savepoint_now(cursor, entry[0])
+                entry[1] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        connection = context.connection
+        if connection is None or connection.invalidated or context.is_disconnect:
+            return  # the connection is gone, and with it the transaction
+        stack = connection.info.get(_PENDING)
+        if stack and not stack[-1][1]:
+            connection.info["voicecart_failed_unsent"] = True
+
+    def _clear(connection: Connection, *_args: object) -> None:
+        if connection.invalidated:  # a lost connection: a new one starts with nothing held
+            return
+        connection.info.pop(_PENDING, None)
+        connection.info.pop("voicecart_failed_unsent", None)
+
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, _clear)
 
 
 def alembic_config(connection: Connection) -> AlembicConfig:
