@@ -33,13 +33,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from skill.orders import Order  # noqa: E402
 from skill.runtime import Runtime  # noqa: E402
+from skill.web.server import gunicorn_arguments, gunicorn_settings  # noqa: E402
 from tests.test_serve import free_port  # noqa: E402
 from tests.test_skill_dialogs import give_history  # noqa: E402
 
 USERS = 64
-BARE_GUNICORN: list[str] = []
-"""gunicorn options for the bare app beyond worker count and bind: the same as
-``voicecart serve`` uses (``skill.web.server``)."""
 
 
 def seed(db_url: str) -> None:
@@ -103,9 +101,11 @@ def postmaster(db_url: str) -> list[int]:
         engine.dispose()
 
 
-def run_wrk(url: str, seconds: int, connections: int, processes: list[int]) -> dict:
-    """wrk's figures, and the CPU the ``processes`` (server, database) used per request."""
-    used = cpu_seconds(processes)
+def run_wrk(url: str, seconds: int, connections: int, server: list[int],
+            database: list[int] | None = None) -> dict:
+    """wrk's figures, and the CPU the server's and the database's processes used per request
+    (``cpu_ms``: both; ``db_cpu_ms``: the database's share)."""
+    used, db_used = cpu_seconds(server), cpu_seconds(database or [])
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", str(ROOT / "bench/reorder_dialog.lua"), url],
                          capture_output=True, text=True, check=True,
@@ -113,7 +113,9 @@ def run_wrk(url: str, seconds: int, connections: int, processes: list[int]) -> d
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK_JSON "))
     result = json.loads(line[len("WRK_JSON "):])
     result["rps"] = result["requests"] / result["seconds"]
-    result["cpu_ms"] = (cpu_seconds(processes) - used) * 1000 / max(result["requests"], 1)
+    requests = max(result["requests"], 1)
+    result["db_cpu_ms"] = (cpu_seconds(database or []) - db_used) * 1000 / requests
+    result["cpu_ms"] = (cpu_seconds(server) - used) * 1000 / requests + result["db_cpu_ms"]
     return result
 
 
@@ -147,16 +149,18 @@ def measure(name: str, db_url: str, args: argparse.Namespace) -> dict:
         port = free_port()
         voicecart = serve([sys.executable, "-c", "from skill.cli import main; main()", "--db",
                            db_url, "serve", "--no-verify", "--no-demo", "--workers",
-                           str(args.workers), "--port", str(port)],
+                           str(args.workers), "--threads", str(args.threads), "--port",
+                           str(port)],
                           f"http://127.0.0.1:{port}/health",
                           {"VOICECART_REPEAT_ORDER_DAYS": "0", "VOICECART_SKILL_ID": ""})
         try:
             dialog = run_wrk(f"http://127.0.0.1:{port}/alexa", args.seconds, args.connections,
-                             [voicecart.pid, *database])
+                             [voicecart.pid], database)
         finally:
             stop(voicecart)
         port = free_port()
-        bare = serve([sys.executable, "-m", "gunicorn", *BARE_GUNICORN, "-w", str(args.workers),
+        settings = gunicorn_settings(args.workers, args.threads)  # as voicecart serve's
+        bare = serve([sys.executable, "-m", "gunicorn", *gunicorn_arguments(settings),
                       "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
                      f"http://127.0.0.1:{port}/alexa", {})
         try:
@@ -192,6 +196,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="Threads per worker (more than one: gthread, with keep-alive).")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--runs", type=int, default=1,
@@ -205,9 +211,9 @@ def main() -> None:
             results.append(measure("SQLite", f"sqlite:///{folder}/bench.db", args))
         if args.only in (None, "postgresql"):
             results.append(measure("PostgreSQL", postgres_url(), args))
-    print(f"gunicorn {args.workers} workers, wrk 2 threads x {args.connections} connections, "
-          f"{args.seconds} s each; a dialog is two requests; {args.runs} run(s) of each, "
-          "back to back")
+    print(f"gunicorn {args.workers} workers x {args.threads} threads, wrk 2 threads x "
+          f"{args.connections} connections, {args.seconds} s each; a dialog is two requests; "
+          f"{args.runs} run(s) of each, back to back")
     for r in results:
         for n, run in enumerate(r["runs"], 1):
             d, b = run["dialog"], run["bare"]
@@ -216,8 +222,8 @@ def main() -> None:
                   f"errors {d['errors'] + d['non_2xx']}  asked {d['asked']}  placed "
                   f"{d['placed']} ({d['placed'] / d['seconds']:.1f}/s); bare {b['rps']:7.1f} "
                   f"req/s  p50 {b['p50_ms']:5.2f} ms  p99 {b['p99_ms']:6.2f} ms; 1/"
-                  f"{run['ratio']:.1f}; CPU a request: dialog {d['cpu_ms']:.2f} ms (server + "
-                  f"database), bare {b['cpu_ms']:.2f} ms")
+                  f"{run['ratio']:.1f}; CPU a request: dialog {d['cpu_ms']:.2f} ms (database "
+                  f"{d['db_cpu_ms']:.2f} ms of it), bare {b['cpu_ms']:.2f} ms")
         d = {key: median(run["dialog"][key] for run in r["runs"])
              for key in ("rps", "p50_ms", "p99_ms")}
         orders_per_s = median(run["dialog"]["placed"] / run["dialog"]["seconds"]

@@ -67,9 +67,9 @@ class Recorder:
         # Savepoints PostgreSQL gets only when something inside them writes (skill.db).
         send = db.send_savepoint_now
 
-        def _sent(cursor, name: str) -> None:  # noqa: ANN001
-            record(f"SAVEPOINT {name}")
-            send(cursor, name)
+        def _sent(cursor, statement: str) -> None:  # noqa: ANN001
+            record(statement)
+            send(cursor, statement)
 
         db.send_savepoint_now = _sent
         if engine.pool._pre_ping:  # a liveness query on every checkout, before the turn's own

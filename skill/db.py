@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -151,8 +152,12 @@ INITIAL_REVISION = "0001"
 """The schema as it was before migrations existed (databases made by ``create_all``)."""
 
 
-_PENDING = "voicecart_savepoints"
-"""``Connection.info`` key: the savepoints opened, each ``[name, sent to the server]``."""
+_SAVEPOINTS = "voicecart_savepoints"
+"""``Connection.info`` key: the transaction's savepoints (``_Savepoint``), outermost first."""
+_FAILED_UNSENT = "voicecart_failed_unsent"
+"""``Connection.info`` key: a statement failed inside a savepoint never sent."""
+KEEP_RELEASED = 16
+"""Savepoints finished but not yet released on the server, at most, once none is open."""
 
 
 class SavepointLost(RuntimeError):
@@ -160,55 +165,78 @@ class SavepointLost(RuntimeError):
     it, so the transaction cannot go on (it rolls back whole)."""
 
 
-def send_savepoint_now(cursor: DBAPICursor, name: str) -> None:
-    """Send a savepoint held back by ``_savepoints_when_needed`` (on the cursor of the
-    statement it must precede). A module function so that ``bench/turn_sql.py`` can count."""
-    cursor.execute(f"SAVEPOINT {name}")
+@dataclass
+class _Savepoint:
+    name: str
+    sent: bool = False
+    """The server has it."""
+    open: bool = True
+    """SQLAlchemy has neither released it nor rolled back to it."""
+
+
+def send_savepoint_now(cursor: DBAPICursor, statement: str) -> None:
+    """Send savepoint statements held back by ``_savepoints_when_needed`` (several in one
+    round trip: no parameters, so psycopg sends them as one simple query). A module function
+    so that ``bench/turn_sql.py`` can count the round trips."""
+    cursor.execute(statement)
 
 
 def _savepoints_when_needed(engine: Engine) -> None:
-    """Send a savepoint to PostgreSQL only once something inside it writes.
+    """Savepoints on PostgreSQL at the cost of a round trip only where something is written.
 
     A turn opens several savepoints (``Runtime.transaction`` inside ``Runtime.turn``: each
-    part of the turn is undone alone if it fails), and each costs two round trips (SAVEPOINT,
-    RELEASE), though most parts only read. A savepoint stays a note on the connection until
-    a statement other than a SELECT runs inside it; then it, and any savepoint around it not
-    sent yet, goes first. Releasing or rolling back to one never sent costs nothing, since
-    nothing in it changed anything (a SELECT ... FOR UPDATE keeps its lock until the end of
-    the transaction instead). Should a statement fail inside a savepoint never sent,
-    PostgreSQL's transaction is aborted and rolling back to the savepoint cannot repair it:
-    that raises ``SavepointLost`` and the transaction rolls back whole.
+    part of the turn is undone alone if it fails), and each would cost two round trips
+    (SAVEPOINT, RELEASE), though most parts only read. Here:
+
+    - A savepoint stays a note on the connection until a statement other than a SELECT runs
+      inside it; then it, and any savepoint around it not sent yet, go first, together.
+      Releasing or rolling back to one never sent costs nothing: nothing in it changed
+      anything (a SELECT ... FOR UPDATE keeps its lock to the end of the transaction).
+    - Releasing a savepoint that was sent is left to COMMIT, which releases them all: the
+      work stays inside it on the server, which changes nothing (a rollback to a savepoint
+      around it still undoes it; none ever rolls back to a released one). Once none is open
+      and more than ``KEEP_RELEASED`` wait (a long import), they are released at once.
+    - Should a statement fail inside a savepoint never sent, PostgreSQL's transaction is
+      aborted and rolling back to the savepoint cannot repair it: that raises
+      ``SavepointLost`` and the transaction rolls back whole.
     """
     dialect = engine.dialect
     send_release = dialect.do_release_savepoint
     send_rollback_to = dialect.do_rollback_to_savepoint
 
-    def pending(connection: Connection) -> list[list]:
-        return connection.info.setdefault(_PENDING, [])
+    def savepoints(connection: Connection) -> list[_Savepoint]:
+        return connection.info.setdefault(_SAVEPOINTS, [])
+
+    def index(stack: list[_Savepoint], name: str) -> int | None:
+        return next((i for i, savepoint in enumerate(stack) if savepoint.name == name), None)
 
     def do_savepoint(connection: Connection, name: str) -> None:
-        pending(connection).append([name, False])
-
-    def _pop(connection: Connection, name: str) -> bool:
-        """Forget ``name`` (and any savepoint opened inside it); whether it was sent."""
-        stack = pending(connection)
-        names = [entry[0] for entry in stack]
-        if name not in names:  # not one of ours: let the server judge it
-            return True
-        sent = stack[names.index(name)][1]
-        del stack[names.index(name):]
-        return sent
+        savepoints(connection).append(_Savepoint(name))
 
     def do_release_savepoint(connection: Connection, name: str) -> None:
-        if _pop(connection, name):
+        stack = savepoints(connection)
+        at = index(stack, name)
+        if at is None:  # not one of ours: let the server judge it
             send_release(connection, name)
+            return
+        stack[at:] = [replace(sp, open=False) for sp in stack[at:] if sp.sent]
+        if stack and not any(sp.open for sp in stack) and len(stack) > KEEP_RELEASED:
+            send_release(connection, stack[0].name)  # releases every one after it too
+            stack.clear()
 
     def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
-        failed = connection.info.pop("voicecart_failed_unsent", False)
-        if _pop(connection, name):
+        stack = savepoints(connection)
+        failed = connection.info.pop(_FAILED_UNSENT, False)
+        at = index(stack, name)
+        if at is None:
             send_rollback_to(connection, name)
-        elif failed:
-            raise SavepointLost("a statement failed inside a savepoint never sent")
+        elif stack[at].sent:  # the server keeps the savepoint itself, and forgets later ones
+            send_rollback_to(connection, name)
+            stack[at:] = [replace(stack[at], open=False)]
+        else:
+            del stack[at:]
+            if failed:
+                raise SavepointLost("a statement failed inside a savepoint never sent")
 
     dialect.do_savepoint = do_savepoint  # type: ignore[method-assign]
     dialect.do_release_savepoint = do_release_savepoint  # type: ignore[method-assign]
@@ -217,29 +245,29 @@ def _savepoints_when_needed(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _send_first(connection: Connection, cursor: DBAPICursor, statement: str,
                     *_args: object) -> None:
-        stack = connection.info.get(_PENDING)
-        if not stack or not any(not sent for _name, sent in stack) \
-                or statement.lstrip()[:6].upper() == "SELECT":
-            return
-        for entry in stack:
-            if not entry[1]:
-                send_savepoint_now(cursor, entry[0])
-                entry[1] = True
+        stack = connection.info.get(_SAVEPOINTS)
+        if not stack or stack[-1].sent or statement.lstrip()[:6].upper() == "SELECT":
+            return  # (all open ones are sent once the innermost is)
+        unsent = [sp for sp in stack if not sp.sent]
+        send_savepoint_now(cursor, "; ".join(f"SAVEPOINT {sp.name}" for sp in unsent))
+        for savepoint in unsent:
+            savepoint.sent = True
 
     @event.listens_for(engine, "handle_error")
     def _failed(context: ExceptionContext) -> None:
         connection = context.connection
         if connection is None or connection.invalidated or context.is_disconnect:
             return  # the connection is gone, and with it the transaction
-        stack = connection.info.get(_PENDING)
-        if stack and not stack[-1][1]:
-            connection.info["voicecart_failed_unsent"] = True
+        stack = connection.info.get(_SAVEPOINTS)
+        innermost = next((sp for sp in reversed(stack or []) if sp.open), None)
+        if innermost is not None and not innermost.sent:
+            connection.info[_FAILED_UNSENT] = True
 
     def _clear(connection: Connection, *_args: object) -> None:
         if connection.invalidated:  # a lost connection: a new one starts with nothing held
             return
-        connection.info.pop(_PENDING, None)
-        connection.info.pop("voicecart_failed_unsent", None)
+        connection.info.pop(_SAVEPOINTS, None)
+        connection.info.pop(_FAILED_UNSENT, None)
 
     for name in ("begin", "commit", "rollback"):
         event.listen(engine, name, _clear)
