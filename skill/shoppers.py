@@ -283,6 +283,12 @@ def household_of(session: Session, account: Account) -> Household | None:
         select(Household).where(Household.account_id == account.id)))
 
 
+def remember_household(session: Session, account: Account, household: Household | None
+                       ) -> None:
+    """Keep ``household`` (read with ``account`` just now) as ``household_of``'s answer."""
+    read_once(session, ("household_of", account.id), lambda: household)
+
+
 def default_address(session: Session, account: Account) -> Address | None:
     """Where the account's orders are delivered, when it belongs to a household."""
     household = household_of(session, account)
