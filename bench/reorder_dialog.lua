@@ -5,14 +5,16 @@
 -- The path decides the body: /alexa gets the dialog, the bare baseline endpoint the same
 -- first-turn body every time.
 local USERS = tonumber(os.getenv("BENCH_USERS") or "64")
-local threads_started = 0  -- in the setup state
+local threads = {}  -- in the setup state, for done()
 thread_number = 0  -- a global: thread:set() below gives each thread its own
+asked = 0  -- answers that asked "Should I order", per thread
+placed = 0  -- answers that placed an order, per thread
 local counter = 0
 local pending = {}  -- "yes" turns waiting to be sent
 
 function setup(thread)
-  threads_started = threads_started + 1
-  thread:set("thread_number", threads_started)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
 end
 
 local function envelope(session, user, new, attributes, request)
@@ -47,7 +49,14 @@ function request()
 end
 
 function response(status, headers, text)
-  if status ~= 200 or not string.find(text, "Should I order", 1, true) then return end
+  if status ~= 200 then return end
+  if string.find(text, '"title": "Order placed', 1, true) then placed = placed + 1 end
+  -- Only the answer's own speech decides: the session attributes carry a transcript of
+  -- earlier replies, so "Should I order" anywhere in the body would answer "yes" to the
+  -- order confirmation's "Anything else?" too (and to every answer after it).
+  local speech = string.match(text, '"outputSpeech"%s*:%s*{[^}]-"ssml"%s*:%s*"([^"]*)"')
+  if not speech or not string.find(speech, "Should I order", 1, true) then return end
+  asked = asked + 1
   local attributes = string.match(text, '"sessionAttributes"%s*:%s*(%b{})')
   local session = attributes and string.match(attributes, '"(bench%.session%.[^"]+)"')
   if session then
@@ -57,10 +66,16 @@ function response(status, headers, text)
 end
 
 function done(summary, latency, requests)
+  local asked_total, placed_total = 0, 0
+  for _, thread in ipairs(threads) do
+    asked_total = asked_total + thread:get("asked")
+    placed_total = placed_total + thread:get("placed")
+  end
   io.write(string.format(
     'WRK_JSON {"requests":%d,"seconds":%.3f,"p50_ms":%.2f,"p99_ms":%.2f,' ..
-    '"errors":%d,"non_2xx":%d}\n', summary.requests, summary.duration / 1e6,
+    '"errors":%d,"non_2xx":%d,"asked":%d,"placed":%d}\n', summary.requests,
+    summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, summary.errors.status))
+    summary.errors.timeout, summary.errors.status, asked_total, placed_total))
 end

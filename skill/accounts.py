@@ -110,9 +110,21 @@ def find_account(session: Session, user_id: str, *, lock: bool = False) -> Accou
     loaded = session.info.get(_LOCKED_ACCOUNTS, {})
     if user_id in loaded:  # locked earlier in this transaction: what it holds is current
         return loaded[user_id]
-    account = session.scalar(_LOCK_ACCOUNT if lock else _FIND_ACCOUNT, {"user_id": user_id})
-    if lock and account is not None:
-        session.info.setdefault(_LOCKED_ACCOUNTS, {})[user_id] = account
+    if not lock:
+        return session.scalar(_FIND_ACCOUNT, {"user_id": user_id})
+    # A turn locks the account first thing, and every turn asks for its household (linking,
+    # purchase rules, delivery address): one query reads both (the household unlocked).
+    from skill.shoppers import Household, remember_household  # (shoppers imports this module)
+
+    row = session.execute(
+        select(Account, Household).outerjoin(Household, Household.account_id == Account.id)
+        .where(Account.user_id == user_id).with_for_update(of=Account)
+        .execution_options(populate_existing=True)).first()
+    if row is None:
+        return None
+    account, household = row
+    remember_household(session, account, household)
+    session.info.setdefault(_LOCKED_ACCOUNTS, {})[user_id] = account
     return account
 
 

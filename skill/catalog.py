@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, bindpara
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill import money
-from skill.db import Base, UTCDateTime, utcnow
+from skill.db import Base, UTCDateTime, read_once, utcnow
 from skill.errors import InvalidInput, NotFound
 from skill.speech import plural
 
@@ -402,7 +402,7 @@ def _spec_names(spec: ItemSpec) -> list[tuple[str, str]]:
 
 
 def get_item(session: Session, sku: str) -> CatalogItem:
-    """The item with ``sku``, or NotFound."""
+    """The item with ``sku``, or NotFound. Read once a transaction (``read_once``)."""
     item = find_item(session, sku)
     if item is None:
         raise NotFound(f"no catalog item with sku {sku!r}")
@@ -410,8 +410,8 @@ def get_item(session: Session, sku: str) -> CatalogItem:
 
 
 def find_item(session: Session, sku: str) -> CatalogItem | None:
-    """The item with ``sku``, or None."""
-    return session.scalar(_BY_SKU, {"sku": sku})
+    """The item with ``sku``, or None. Read once a transaction (``read_once``)."""
+    return read_once(session, ("item", sku), lambda: session.scalar(_BY_SKU, {"sku": sku}))
 
 
 _BY_SKU = select(CatalogItem).where(CatalogItem.sku == bindparam("sku"))

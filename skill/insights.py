@@ -20,7 +20,7 @@ import os
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, Text, delete, insert
+from sqlalchemy import JSON, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from skill.db import Base, UTCDateTime, utcnow
@@ -118,24 +118,49 @@ def add_event(session: Session, kind: str, *, user_id: str, channel: str = "alex
               slots: dict | None = None, candidates: list[dict] | None = None,
               question: str | None = None, guess: str | None = None,
               pin_asked: bool = False, pin_near: bool = False,
-              at: datetime | None = None) -> None:
-    """Record one event in the caller's transaction (text and slots cleaned here).
-
-    One INSERT on the session's connection, no ORM object to flush: every Alexa turn
-    records one, and the unit of work cost a turn more than the row itself. Bookkeeping, so
-    it is not counted as a write worth waiting for the disk (``skill.db``)."""
+              at: datetime | None = None) -> DialogEvent:
+    """Record one event in the caller's transaction (text and slots cleaned here). In an
+    Alexa turn (``defer_events``) it is written with the turn's other events at its end."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown dialog event kind {kind!r}")
-    session.connection().execute(_INSERT_EVENT, {
-        "kind": kind, "user_id": user_id[:512], "channel": channel[:32],
-        "session_id": (session_id or "")[:255], "intent": clean_name(intent),
-        "text": clean_text(text, pin_asked=pin_asked, pin_near=pin_near),
-        "slots": clean_slots(slots or {}, pin_asked=pin_asked or pin_near),
-        "candidates": list(candidates or [])[:5], "question": question and question[:32],
-        "guess": guess and guess[:100], "at": at or utcnow()})
+    event = DialogEvent(kind=kind, user_id=user_id[:512], channel=channel[:32],
+                        session_id=(session_id or "")[:255], intent=clean_name(intent),
+                        text=clean_text(text, pin_asked=pin_asked,
+                                                      pin_near=pin_near),
+                        slots=clean_slots(slots or {}, pin_asked=pin_asked or pin_near),
+                        candidates=list(candidates or [])[:5], question=question and
+                        question[:32], guess=guess and guess[:100], at=at or utcnow())
+    deferred = session.info.get(_TURN_EVENTS)
+    if deferred is not None:
+        deferred.append(event)
+        return event
+    session.add(event)
+    session.flush()
+    return event
 
 
-_INSERT_EVENT = insert(DialogEvent.__table__)
+_TURN_EVENTS = "voicecart_turn_events"
+"""``Session.info`` key: events of the turn, written together when it ends."""
+
+
+def defer_events(session: Session) -> None:
+    """From now on ``add_event`` in ``session`` keeps events for ``write_deferred_events``:
+    a turn's two or three events cost one INSERT, and the parts of the turn that only read
+    send no savepoint (``skill.db``), instead of an INSERT in a savepoint each."""
+    session.info[_TURN_EVENTS] = []
+
+
+def write_deferred_events(session: Session) -> None:
+    """Write the events ``defer_events`` kept, in one savepoint: should that fail, the events
+    are lost and logged, and the turn's own work stands (a record never fails a turn)."""
+    events = session.info.pop(_TURN_EVENTS, None)
+    if not events:
+        return
+    try:
+        with session.begin_nested():
+            session.add_all(events)
+    except Exception:
+        log.exception("could not record %d dialog events", len(events))
 
 
 def retention_days() -> int:

@@ -25,7 +25,7 @@ from skill import audit, money
 from skill.accounts import Account
 from skill.cart import cart_items, check_orderable, clear_cart
 from skill.catalog import CatalogItem
-from skill.db import Base, UTCDateTime, utcnow
+from skill.db import Base, UTCDateTime, read_once, utcnow
 from skill.errors import InvalidInput, NotAllowed, NotFound
 from skill.store import StoreSettings
 
@@ -141,6 +141,9 @@ class QuoteLine:
     unit: str | None = None
     """The item's unit ("pack"), or None; see ``speech.say_item_quantity``."""
     unit_plural: str | None = None
+    stock_counted: bool = True
+    """The item had a stock count when quoted; False (most of a grocery catalog): ordering it
+    takes no stock, and costs no statement (``take_stock``)."""
 
     @property
     def total_minor(self) -> int:
@@ -176,7 +179,8 @@ def quote(store: StoreSettings, items: list[tuple[CatalogItem, int]],
             raise NotAllowed(f"{item.name} is priced in {item.currency}, the store in "
                              f"{store.currency}", code="currency_mismatch")
     lines = tuple(QuoteLine(item.id, item.sku, item.name, item.category, item.restriction,
-                            item.price_minor, quantity, item.unit, item.unit_plural)
+                            item.price_minor, quantity, item.unit, item.unit_plural,
+                            stock_counted=item.stock is not None)
                   for item, quantity in items)
     subtotal = sum(line.total_minor for line in lines)
     tax = store.tax_on(subtotal)
@@ -187,8 +191,10 @@ def quote(store: StoreSettings, items: list[tuple[CatalogItem, int]],
 
 
 def last_ordered_quantity(session: Session, account: Account, item: CatalogItem) -> int | None:
-    """How many of ``item`` the account's most recent order of it had, or None."""
-    return session.scalar(_LAST_QUANTITY, {"account_id": account.id, "item_id": item.id})
+    """How many of ``item`` the account's most recent order of it had, or None. Read once a
+    transaction (``read_once``): a reorder turn asks before quoting and while quoting."""
+    return read_once(session, ("last_ordered_quantity", account.id, item.id), lambda: (
+        session.scalar(_LAST_QUANTITY, {"account_id": account.id, "item_id": item.id})))
 
 
 _LAST_QUANTITY = (
@@ -217,17 +223,28 @@ def quote_cart(session: Session, store: StoreSettings, account: Account) -> Quot
 
 
 def find_by_key(session: Session, account: Account, idempotency_key: str) -> Order | None:
-    """The order an earlier call with the same key created, if any."""
-    return session.scalar(select(Order).where(Order.account_id == account.id,
-                                              Order.idempotency_key == idempotency_key))
+    """The order an earlier call with the same key created, if any. Read once a transaction
+    (``read_once``): a caller's check and ``place_order``'s own are one query."""
+    return read_once(session, ("order_by_key", account.id, idempotency_key), lambda: (
+        session.scalar(select(Order).where(Order.account_id == account.id,
+                                           Order.idempotency_key == idempotency_key))))
 
 
-def find_by_restatement(session: Session, account: Account, ref: str) -> Order | None:
+def find_by_restatement(session: Session, account: Account, ref: str,
+                        idempotency_key: str) -> Order | None:
     """The order a restatement (``skill.purchase.Pending.ref``) already placed, if any: its
-    key is ``ref:request id``."""
-    return session.scalar(select(Order).where(
+    key is ``ref:request id``. ``idempotency_key`` is this request's key (``ref:...``): the
+    order with exactly that key comes first, and ``find_by_key`` for it is answered by the
+    same query (no order of the restatement means none with the key either)."""
+    if not idempotency_key.startswith(f"{ref}:"):
+        raise ValueError("the idempotency key is not one of the restatement's")
+    order = session.scalar(select(Order).where(
         Order.account_id == account.id,
-        Order.idempotency_key.startswith(f"{ref}:", autoescape=True)).limit(1))
+        Order.idempotency_key.startswith(f"{ref}:", autoescape=True))
+        .order_by((Order.idempotency_key == idempotency_key).desc()).limit(1))
+    exact = order if order is not None and order.idempotency_key == idempotency_key else None
+    read_once(session, ("order_by_key", account.id, idempotency_key), lambda: exact)
+    return order
 
 
 def place_order(
@@ -284,9 +301,13 @@ def take_stock(session: Session, order_quote: Quote) -> None:
 
     One conditional UPDATE per tracked item: concurrent orders queue on the row and each
     sees the stock the one before left, so stock never goes below zero (the table's CHECK
-    constraint stands behind this).
+    constraint stands behind this). A line whose item had no stock count when quoted (in
+    the same transaction: ``QuoteLine.stock_counted``) costs no statement; should the
+    merchant start counting it meanwhile, this order counts as placed just before.
     """
     for line in order_quote.lines:
+        if not line.stock_counted:
+            continue
         taken = session.execute(
             update(CatalogItem)
             .where(CatalogItem.id == line.item_id, CatalogItem.stock.is_not(None),

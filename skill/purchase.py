@@ -232,8 +232,8 @@ def _finish(session: Session, store: StoreSettings, account: Account, pending: P
     # order, and so does the same restatement's question sent back in another request.
     if pending.ref:
         idempotency_key = f"{pending.ref}:{idempotency_key}"
-    existing = find_by_key(session, account, idempotency_key) or (
-        find_by_restatement(session, account, pending.ref) if pending.ref else None)
+    existing = (find_by_restatement(session, account, pending.ref, idempotency_key)
+                if pending.ref else find_by_key(session, account, idempotency_key))
     if existing is not None:  # a retried request, or a restatement already answered
         return _as_it_is(existing)
     try:

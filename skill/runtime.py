@@ -20,6 +20,7 @@ from skill.db import (
     upgrade,
 )
 from skill.errors import VoiceCartError
+from skill.insights import defer_events, write_deferred_events
 from skill.resolution import CatalogResolver
 from skill.signing import secret_key
 from skill.store import StoreSettings, load_store_settings
@@ -81,11 +82,13 @@ class Runtime:
         (by interceptors, handlers, the resolver) joins it, so a turn begins and commits once.
         """
         with light_transaction(self.sessions) as session:
+            defer_events(session)
             token = _turn.set((self, session))
             try:
                 yield session
             finally:
                 _turn.reset(token)
+            write_deferred_events(session)  # bookkeeping: the commit still need not wait
 
     def seed_demo(self) -> bool:
         """Load the demo catalog and account if the catalog is empty."""

@@ -20,7 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from skill.accounts import EMAIL_PATTERN, Account, get_or_create_account
 from skill.admins import check_login, check_password_rules
-from skill.db import Base, UTCDateTime, utcnow
+from skill.db import Base, UTCDateTime, read_once, utcnow
 from skill.errors import InvalidInput, NotFound
 from skill.notify import OutboxMessage
 
@@ -276,12 +276,21 @@ def remove_address(session: Session, household: Household, address_id: int) -> N
 
 
 def household_of(session: Session, account: Account) -> Household | None:
-    """The household whose purchase account ``account`` is (None for other accounts)."""
-    return session.scalar(_HOUSEHOLD_OF, {"account_id": account.id})
+    """The household whose purchase account ``account`` is (None for other accounts). Read
+    once a transaction (``read_once``): linking, the purchase rules and the delivery address
+    of one turn all ask."""
+    return read_once(session, ("household_of", account.id), lambda: session.scalar(
+        _HOUSEHOLD_OF, {"account_id": account.id}))
 
 
 _HOUSEHOLD_OF = select(Household).where(Household.account_id == bindparam("account_id"))
-"""Built once (every Alexa turn runs it)."""
+"""Built once (every Alexa turn may run it)."""
+
+
+def remember_household(session: Session, account: Account, household: Household | None
+                       ) -> None:
+    """Keep ``household`` (read with ``account`` just now) as ``household_of``'s answer."""
+    read_once(session, ("household_of", account.id), lambda: household)
 
 
 def default_address(session: Session, account: Account) -> Address | None:

@@ -15,6 +15,22 @@ from skill.runtime import Runtime
 from skill.web import AppConfig, create_app
 
 
+def gunicorn_settings(workers: int, threads: int = 1, timeout: int = 30) -> dict[str, object]:
+    """How ``voicecart serve --workers N --threads T`` runs gunicorn (also the load
+    benchmark's bare baseline, so that both are served alike). One thread: sync workers, which
+    close the connection after each response (gunicorn's sync workers do no keep-alive; a
+    proxy in front buffers slow clients). More: gthread workers, which keep a client's
+    connection open for ``keepalive`` seconds between requests."""
+    return {"workers": workers, "threads": threads, "timeout": timeout,
+            "worker_class": "gthread" if threads > 1 else "sync", "keepalive": 5}
+
+
+def gunicorn_arguments(settings: dict[str, object]) -> list[str]:
+    """``settings`` (``gunicorn_settings``) as gunicorn's command-line options."""
+    return [f"--{key.replace('_', '-')}={value}" if key != "keepalive"
+            else f"--keep-alive={value}" for key, value in settings.items()]
+
+
 class GunicornServer(BaseApplication):
     """gunicorn, configured in code; each worker builds its app after the fork."""
 
@@ -22,10 +38,8 @@ class GunicornServer(BaseApplication):
                  workers: int, threads: int = 1, timeout: int = 30) -> None:
         self.db_url = db_url
         self.app_config = config
-        self.options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                        "timeout": timeout, "accesslog": None, "errorlog": "-",
-                        "worker_class": "gthread" if threads > 1 else "sync",
-                        "keepalive": 5}
+        self.options = {"bind": f"{host}:{port}", "accesslog": None, "errorlog": "-",
+                        **gunicorn_settings(workers, threads, timeout)}
         super().__init__()
 
     def load_config(self) -> None:
