@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from skill.db import upgrade
@@ -26,6 +27,14 @@ from skill.store import load_store_settings
 PG_URL_ENV = "VOICECART_TEST_PG_URL"
 _TEMPLATE = f"voicecart_test_template_{os.getpid()}"  # concurrent runs on one server
 _numbers = itertools.count()
+
+
+@event.listens_for(Engine, "connect")
+def _no_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    """A test's SQLite database need not survive a power cut (the test PostgreSQL runs with
+    fsync=off too): without this every commit waited for the disk (measured 6.7 ms here)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def pytest_configure(config) -> None:
