@@ -49,6 +49,22 @@ def envelope(request: dict, *, session: dict | None, user_id: str = USER_ID,
     return body
 
 
+def sender(skill: object) -> Callable[[dict], dict]:
+    """Sends request JSON through ``skill`` in-process, the way the endpoint does."""
+    import json
+
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    serializer = DefaultSerializer()
+
+    def _send(body: dict) -> dict:
+        envelope = serializer.deserialize(json.dumps(body), RequestEnvelope)
+        return serializer.serialize(skill.invoke(envelope, context={"channel": "alexa"}))
+
+    return _send
+
+
 class Dialog:
     """A shopper talking to the skill: one session at a time, attributes carried over."""
 

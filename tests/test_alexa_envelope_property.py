@@ -45,7 +45,7 @@ locales = st.sampled_from(["en-US", "en-GB", "de-DE", "../../etc/passwd", "", "e
 
 def maybe(value, draw, wild: bool = True):
     """``value``, or (when ``wild``) one time in eight something of another type entirely."""
-    return draw(json_value) if wild and draw(st.integers(0, 7)) == 0 else value
+    return draw(json_value) if wild and draw(_one_in_eight) == 0 else value
 
 
 def mostly(likely: st.SearchStrategy, other: st.SearchStrategy) -> st.SearchStrategy:
@@ -53,19 +53,37 @@ def mostly(likely: st.SearchStrategy, other: st.SearchStrategy) -> st.SearchStra
     return st.integers(0, 3).flatmap(lambda n: other if n == 0 else likely)
 
 
+# The strategies the composites below draw from, built once: a strategy built inside a
+# composite is built and validated again on every draw, which cost more than the request.
+_one_in_eight = st.integers(0, 7)
+_slot_names = st.lists(mostly(st.sampled_from(SLOTS), odd_text), max_size=3, unique=True)
+_slot_values = words | odd_text
+_codes = st.sampled_from(["ER_SUCCESS_MATCH", "ER_SUCCESS_NO_MATCH", "x"])
+_skus = st.sampled_from(["CF-PODS-24", "PT-6ROLL", "NOPE"]) | odd_text
+_users = mostly(st.sampled_from(USERS), odd_text)
+_stamps = mostly(st.just("now"), stamps)
+_request_types = mostly(st.sampled_from(REQUEST_TYPES), odd_text)
+_intents = mostly(st.sampled_from(INTENTS), odd_text)
+_attributes = st.dictionaries(
+    st.sampled_from(["question", "last_response", "cart", "listing"]) | odd_text,
+    json_value, max_size=3)
+_session_ids = st.sampled_from(["s1", "s2"]) | odd_text
+_changes = st.sampled_from([0, 0, 1, 2, 3])
+
+
 @st.composite
 def slots(draw, wild: bool) -> dict:
     def odd(value):
         return maybe(value, draw, wild)
 
-    chosen = draw(st.lists(mostly(st.sampled_from(SLOTS), odd_text), max_size=3, unique=True))
+    chosen = draw(_slot_names)
     result = {}
     for name in chosen:
-        slot = {"name": odd(name), "value": odd(draw(words | odd_text)),
+        slot = {"name": odd(name), "value": odd(draw(_slot_values)),
                 "confirmationStatus": odd("NONE")}
         if draw(st.booleans()):
-            code = draw(st.sampled_from(["ER_SUCCESS_MATCH", "ER_SUCCESS_NO_MATCH", "x"]))
-            sku = draw(st.sampled_from(["CF-PODS-24", "PT-6ROLL", "NOPE"]) | odd_text)
+            code = draw(_codes)
+            sku = draw(_skus)
             slot["resolutions"] = odd({"resolutionsPerAuthority": [{
                 "authority": "amzn1.er-authority.echo-sdk.x.CATALOG_ITEM",
                 "status": {"code": code},
@@ -83,25 +101,23 @@ def envelopes(draw) -> dict:
     def odd(value):
         return maybe(value, draw, wild)
 
-    user = draw(mostly(st.sampled_from(USERS), odd_text))
+    user = draw(_users)
     application = {"applicationId": odd("amzn1.ask.skill.x")}
-    stamp = draw(mostly(st.just("now"), stamps))
+    stamp = draw(_stamps)
     if stamp == "now":
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    request: dict = {"type": draw(mostly(st.sampled_from(REQUEST_TYPES), odd_text)),
+    request: dict = {"type": draw(_request_types),
                      "requestId": odd("amzn1.echo-api.request.p"), "timestamp": odd(stamp),
                      "locale": odd(draw(locales))}
     if request["type"] in ("IntentRequest", "CanFulfillIntentRequest") or draw(st.booleans()):
-        request["intent"] = odd({"name": draw(mostly(st.sampled_from(INTENTS), odd_text)),
+        request["intent"] = odd({"name": draw(_intents),
                                  "confirmationStatus": odd("NONE"),
                                  "slots": odd(draw(slots(wild)))})
     if request["type"] == "SessionEndedRequest":
         request["reason"] = odd("USER_INITIATED")
-    attributes = draw(st.dictionaries(
-        st.sampled_from(["question", "last_response", "cart", "listing"]) | odd_text,
-        json_value, max_size=3))
+    attributes = draw(_attributes)
     session = {"new": odd(draw(st.booleans())),
-               "sessionId": odd(draw(st.sampled_from(["s1", "s2"]) | odd_text)),
+               "sessionId": odd(draw(_session_ids)),
                "attributes": odd(attributes), "application": application,
                "user": odd({"userId": user})}
     system = {"application": application, "user": odd({"userId": user}),
@@ -109,7 +125,7 @@ def envelopes(draw) -> dict:
               "apiEndpoint": "https://api.amazonalexa.com"}
     body: dict = {"version": odd("1.0"), "session": odd(session),
                   "context": odd({"System": odd(system)}), "request": request}
-    for _ in range(draw(st.sampled_from([0, 0, 1, 2, 3]) if wild else st.just(0))):
+    for _ in range(draw(_changes if wild else st.just(0))):
         places = list(_places(body))  # drop a field, or give it a value of any type
         container, key = places[draw(st.integers(0, len(places) - 1))]
         if draw(st.booleans()):

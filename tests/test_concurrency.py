@@ -20,7 +20,6 @@ import pytest
 from skill.accounts import get_or_create_account
 from skill.cart import read_cart
 from skill.catalog import get_item, update_item
-from skill.runtime import Runtime
 from tests.alexa_requests import Dialog, envelope
 from tests.test_serve import free_port
 from tests.test_skill_dialogs import give_history, orders_of
@@ -29,10 +28,8 @@ pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def server(db_url, tmp_path):
+def server(runtime, db_url, tmp_path):
     """``(base_url, runtime)``: the demo store served by four gunicorn workers."""
-    runtime = Runtime.open(db_url)
-    runtime.seed_demo()
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", "from skill.cli import main; main()", "--db", db_url, "serve",
@@ -53,7 +50,6 @@ def server(db_url, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
-        runtime.engine.dispose()
 
 
 def http_send(base: str):

@@ -25,7 +25,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from skill import accounts, speech
 from skill.accounts import Account, get_or_create_account
@@ -320,11 +320,8 @@ def check_orders(runtime, said: list[Said], user: str, account_rules: Rules | No
 @pytest.fixture
 def world(runtime, monkeypatch):
     """The endpoint, a PIN hash cheap to check (the scrypt cost is read from the hash), and
-    a victim: another shopper with a purchase question of their own to replay."""
-    if runtime.engine.dialect.name == "sqlite":  # a test's data need not survive a power cut
-        event.listen(runtime.engine, "connect",
-                     lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
-        runtime.engine.dispose()
+    a victim: another shopper with a purchase question of their own to replay. (Its SQLite
+    database does not wait for the disk: see conftest.)"""
     monkeypatch.setattr(accounts, "_SCRYPT_N", 2)
     cheap_pin = accounts.hash_pin(PIN)
     client = create_app(runtime, AppConfig(skill_id=None, verify=False)).test_client()

@@ -2,15 +2,19 @@
 
 import pytest
 
+from skill.alexa import build_skill
 from skill.audit import list_attempts
+from tests.alexa_requests import sender
 from tests.redteam import SCRIPTS, run_script
 
 pytestmark = pytest.mark.both_databases
 
 
-@pytest.fixture
-def results(runtime, send):
-    return [run_script(runtime, send, script, n) for n, script in enumerate(SCRIPTS)]
+@pytest.fixture(scope="module")
+def results(module_runtime):
+    """Every script run once per backend; each test looks at a different side of the run."""
+    send = sender(build_skill(module_runtime))
+    return [run_script(module_runtime, send, script, n) for n, script in enumerate(SCRIPTS)]
 
 
 def test_no_order_without_the_owners_intent(results, capsys):
@@ -43,8 +47,8 @@ def test_the_shopper_always_hears_what_happened_and_what_to_say_next(results):
                 assert "goodbye" in speech.lower() or "later" in speech.lower(), (r.name, speech)
 
 
-def test_every_attempt_is_audited_without_secrets(results, runtime):
-    with runtime.transaction() as s:
+def test_every_attempt_is_audited_without_secrets(results, module_runtime):
+    with module_runtime.transaction() as s:
         attempts = list_attempts(s, limit=10_000)
     outcomes = {a.outcome for a in attempts}
     assert {"placed", "refused", "declined", "pin_failed", "locked",
