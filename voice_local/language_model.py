@@ -23,10 +23,11 @@ from skill.templates import load_templates
 from voice_local.grammar import ITEM, QUANTITY, Grammar, spoken
 
 PER_INTENT = 400
-"""Sentences drawn from each intent's templates (measured on tests/data/dev*.tsv: 1,500
-heard no better and the model grew)."""
+"""Sentences drawn from each intent's templates (measured on 200 rows of tests/data/dev*.tsv:
+1,500 heard no better, 35.0% against 36.0%, and the model grew)."""
 DISCOUNT = 0.5
-"""Probability mass kept for unseen word sequences (the builder's back-off)."""
+"""Probability mass kept for unseen word sequences (the builder's back-off; measured on 200
+dev rows, the trigram model alone: 0.3 36.0%, 0.5 36.0%, 0.7 34.5%)."""
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "last", "one", "two", "three")
 """What fills ``{Ordinal}`` ("the second one", "number two")."""
 BUILTIN_REPEATS = 3

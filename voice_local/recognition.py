@@ -3,7 +3,8 @@
 Vosk is the recognizer: its model comes from ``--model PATH``, ``VOSK_MODEL_PATH`` or Vosk's
 own cache (``vosk.Model(lang=...)``, which downloads on a machine with internet). Where no
 Vosk model can be had, PocketSphinx, whose wheel carries an en-US model, hears the same
-grammar as JSGF, so the loop works on a fresh offline machine.
+grammar as weighted word graphs, so the loop works on a fresh offline machine; given the typed
+matcher, it also hears what the grammar cannot through a trigram model of the templates.
 """
 
 from __future__ import annotations
