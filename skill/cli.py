@@ -755,8 +755,11 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
         else:
             audio = loop.read_wavs(list(files)) if source == "wav" else None
             microphone = Microphone() if source == "mic" else None
-            recognizer = open_recognizer(loop.build_grammar(runtime), model_dir,
-                                         notice=lambda line: click.echo(line, err=True))
+            recognizer = open_recognizer(
+                loop.build_grammar(runtime), model_dir,
+                notice=lambda line: click.echo(line, err=True),
+                understand=lambda text, expecting: conversation.matcher.match(
+                    text, expecting=expecting).intent)
             click.echo(f"Listening with {recognizer.name}.", err=True)
             expecting = conversation.expecting
             if audio is not None:

@@ -13,10 +13,13 @@ from voice_local.evaluation import demo_setup, evaluate, heldout_rows, sample
 DATA = Path(__file__).resolve().parent / "data"
 ROWS = 240
 """Sized for about half a minute of recognition on two cores (measured: 16 s for 120)."""
-ACCURACY_FLOOR = 0.40
-"""Just below what this sample measured (40.8%); the issue's target, 70%, is not met."""
+ACCURACY_FLOOR = 0.429
+"""What this sample measured, the same in two runs (103/240 = 42.9%, since a turn the grammar
+hears as nothing is heard again by the trigram model of the templates; 40.8% before); the
+issue's target, 70%, is not met."""
 FALSE_ACCEPTS_CEILING = 11
-"""What this sample measured: 11 of 406 utterances (15 before a yes had to be heard by the
+"""What this sample measured, before and after the trigram model (1 yes, 9 purchases, 1 PIN
+after): 11 of 406 utterances (15 before a yes had to be heard by the
 open-vocabulary search too; most are now purchases, which the skill restates and asks a yes
 for). The issue's target, zero, is not met."""
 

@@ -298,8 +298,11 @@ def demo_setup(folder: Path) -> tuple[Callable[[], Recognizer], Callable[[str, s
     runtime = Runtime.open(f"sqlite:///{folder}/evaluation.db")
     runtime.seed_demo()
     matcher = LocalConversation(runtime, "demo").matcher
-    return (partial(SphinxRecognizer, build_grammar(runtime)),
-            lambda text, context: matcher.match(text, expecting=context).intent)
+
+    def match(text: str, context: str | None) -> str:
+        return matcher.match(text, expecting=context).intent
+
+    return partial(SphinxRecognizer, build_grammar(runtime), understand=match), match
 
 
 def main(argv: list[str] | None = None) -> Report:
