@@ -759,7 +759,7 @@ def talk(ctx: click.Context, source: str | None, files: tuple[Path, ...], push_t
                 loop.build_grammar(runtime), model_dir,
                 notice=lambda line: click.echo(line, err=True),
                 understand=lambda text, expecting: conversation.matcher.match(
-                    text, expecting=expecting).intent)
+                    text, expecting=expecting, spoken=True).intent)
             click.echo(f"Listening with {recognizer.name}.", err=True)
             expecting = conversation.expecting
             if audio is not None:

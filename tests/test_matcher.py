@@ -316,3 +316,11 @@ def test_ways_of_asking_and_saying_when(matcher, text, expecting, intent, slots)
     as the template verb of the same sense ("erase" is "delete")."""
     match = matcher.match(text, expecting)
     assert (match.intent, match.slots) == (intent, slots)
+
+
+def test_a_name_alone_is_a_purchase_only_when_typed(matcher):
+    """A recognizer's grammar forces noise and other talk onto the shop's names ("send a text
+    to jake" heard as "philips toothbrush heads"): heard, a name alone buys nothing."""
+    assert matcher.match("dish soap").intent == "BuyIntent"
+    assert matcher.match("dish soap", spoken=True).intent == "AMAZON.FallbackIntent"
+    assert matcher.match("buy dish soap", spoken=True).intent == "BuyIntent"

@@ -300,7 +300,7 @@ def demo_setup(folder: Path) -> tuple[Callable[[], Recognizer], Callable[[str, s
     matcher = LocalConversation(runtime, "demo").matcher
 
     def match(text: str, context: str | None) -> str:
-        return matcher.match(text, expecting=context).intent
+        return matcher.match(text, expecting=context, spoken=True).intent
 
     return partial(SphinxRecognizer, build_grammar(runtime), understand=match), match
 

@@ -181,7 +181,7 @@ class IntentMatcher:
                                       context_words(locale), command_words(locale))
         self._alikes: SoundAlikes | None = None
 
-    def match(self, text: str, expecting: str | None = None) -> Match:
+    def match(self, text: str, expecting: str | None = None, spoken: bool = False) -> Match:
         """The intent and slots of ``text`` (Fallback when nothing fits); ``expecting`` is
         the kind of answer the skill's open question waits for (see ``EXPECTING``).
 
@@ -190,6 +190,10 @@ class IntentMatcher:
         never as an answer to a yes/no or PIN question and never as a yes or no: a clause
         alone ("checkout please, i'm on my break"), or words that sound like the shop's
         ("what is in my card").
+
+        ``spoken``: ``text`` is what a recognizer heard. A product's name alone is then not a
+        purchase: a grammar of the shop's names forces noise and other talk onto exactly
+        that ("send a text to jake" heard as "philips toothbrush heads").
         """
         text = without_favour_asked(without_vocatives(text))
         if expecting is None:
@@ -205,7 +209,7 @@ class IntentMatcher:
         match = self._match_one(text, expecting)
         if match.intent != FALLBACK or expecting in ("yesno", "pin"):
             return match
-        if expecting is None and (buy := self._name_alone(text)) is not None:
+        if expecting is None and not spoken and (buy := self._name_alone(text)) is not None:
             return buy
         # A second reading must be one of the templates' sentences exactly, and a request of
         # the shop's own (not a "do you know" that the clause alone would be).

@@ -91,9 +91,9 @@ class LocalConversation:
         """Open the skill, as "Alexa, open voice cart" does."""
         return self._reply("", None, self._send({"type": "LaunchRequest"}))
 
-    def say(self, text: str) -> Reply:
-        """One spoken (or typed) turn."""
-        match = self.matcher.match(text, self.expecting())
+    def say(self, text: str, spoken: bool = False) -> Reply:
+        """One typed turn, or (``spoken``) what a recognizer heard."""
+        match = self.matcher.match(text, self.expecting(), spoken=spoken)
         slots = {name: {"name": name, "value": value, "confirmationStatus": "NONE"}
                  for name, value in match.slots.items()}
         response = self._send({"type": "IntentRequest", "dialogState": "STARTED",

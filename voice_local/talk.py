@@ -197,7 +197,7 @@ def run_dialog(conversation: LocalConversation, turns: Iterable[Heard],
             records.append(TurnRecord(heard, None, None))
             continue
         pin_asked = conversation.expecting() == "pin"
-        reply = conversation.say(heard.text)
+        reply = conversation.say(heard.text, spoken=heard.ended_at is not None)
         took = time.perf_counter() - heard.ended_at if heard.ended_at is not None else None
         match = reply.match
         # A PIN is never printed: not what was said while one was asked for, nor anything
