@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,7 +61,12 @@ class Order(Base):
     """A purchase, with its price frozen at the time it was placed."""
 
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("account_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "idempotency_key"),
+        # An account's orders newest first: the last quantity of an item and the recent
+        # orders stop at the first match instead of reading every line of a popular item.
+        Index("ix_orders_account_recent", "account_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
