@@ -45,6 +45,7 @@ from voice_local.slot_finder import (
     NUMBER,
     PLACEHOLDERS,
     QUANTITY_WORDS,
+    UNIT_WORDS,
     Found,
     SlotFinder,
 )
@@ -95,7 +96,7 @@ _AROUND_A_NUMBER |= {"no", "require", "precisely", "exactly", "shall", "put", "m
                      "about", "around", "maybe", "please", "<units>", "box", "boxes", "pack",
                      "packs", "bottle", "bottles", "bag", "bags", "more", "than", "enough"}
 _AROUND_A_NAME = {NUMBER, "please", "now", "the", "some", "a", "an", "of", "more", "thanks",
-                  "pack", "packs", "box", "boxes", "bottle", "bottles", "bag", "bags", "quick"}
+                  "quick", *UNIT_WORDS}
 """Words that may go with a bare product name ("two boxes of coffee pods please")."""
 _REFERS_BACK = {"it", "them", "that", "those", "some", "more", "one"}
 """Words of a request that point back at the item a story named."""
